@@ -1,0 +1,92 @@
+//! Server functions: the few reads the pages make. Every change goes through
+//! a plain form post to the server (so that it works without JavaScript).
+
+use leptos::prelude::*;
+
+use crate::model::{PageState, TokenView};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use engine::accounts::Account;
+    use engine::Engine;
+    use leptos::prelude::*;
+
+    use crate::model::{AccountView, MembershipView};
+    use crate::session::CurrentAccount;
+
+    pub fn engine() -> Result<Engine, ServerFnError> {
+        use_context::<Engine>().ok_or_else(|| ServerFnError::new("the engine is not available"))
+    }
+
+    pub async fn current_account() -> Option<Account> {
+        let parts = use_context::<http::request::Parts>()?;
+        parts.extensions.get::<CurrentAccount>().and_then(|current| current.0.clone())
+    }
+
+    pub async fn session() -> Result<tower_sessions::Session, ServerFnError> {
+        leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| ServerFnError::new(format!("no session: {e}")))
+    }
+
+    pub async fn account_view(engine: &Engine, account: &Account) -> Result<AccountView, ServerFnError> {
+        let publishers = engine.list_publishers(account).await.map_err(internal)?;
+        let tenants = engine.list_tenant_memberships(account).await.map_err(internal)?;
+        Ok(AccountView {
+            email: account.email.clone(),
+            platform_role: account.platform_role.map(|r| r.as_str().to_owned()),
+            publishers: publishers.into_iter().map(|p| MembershipView { slug: p.slug, name: p.name, role: p.role.as_str().to_owned() }).collect(),
+            tenants: tenants.into_iter().map(|t| MembershipView { slug: t.slug, name: t.name, role: t.role.as_str().to_owned() }).collect(),
+        })
+    }
+
+    /// Logs the real error; the browser gets a safe one.
+    pub fn internal(err: engine::EngineError) -> ServerFnError {
+        tracing::error!(error = %format!("{err:#}"), "server function failed");
+        ServerFnError::new("Something went wrong on our side. Please try again.")
+    }
+
+    pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
+        at.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+/// Who is signed in, and the flash message for `form` (taken: shown once).
+#[server(prefix = "/_app")]
+pub async fn load_page(form: String) -> Result<PageState, ServerFnError> {
+    use ssr::*;
+    let engine = engine()?;
+    let flash = crate::session::take_flash(&session().await?, &form).await;
+    let account = match current_account().await {
+        Some(account) => Some(account_view(&engine, &account).await?),
+        None => None,
+    };
+    Ok(PageState { account, flash })
+}
+
+/// The signed-in user's personal access tokens.
+#[server(prefix = "/_app")]
+pub async fn list_tokens() -> Result<Vec<TokenView>, ServerFnError> {
+    use ssr::*;
+    let engine = engine()?;
+    let Some(account) = current_account().await else {
+        return Ok(Vec::new());
+    };
+    let tokens = engine.list_personal_tokens(&account.id).await.map_err(internal)?;
+    Ok(tokens
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            name: t.name,
+            scopes: t.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            created: date(t.created_at),
+            expires: t.expires_at.map(date),
+            last_used: t.last_used_at.map(date),
+        })
+        .collect())
+}
+
+/// Is this password-reset link still good?
+#[server(prefix = "/_app")]
+pub async fn reset_link_is_live(token: String) -> Result<bool, ServerFnError> {
+    use ssr::*;
+    engine()?.reset_token_is_live(&token).await.map_err(internal)
+}

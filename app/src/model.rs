@@ -1,0 +1,69 @@
+//! Types that cross between the server and the browser.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in person, as pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub email: String,
+    pub platform_role: Option<String>,
+    pub publishers: Vec<MembershipView>,
+    pub tenants: Vec<MembershipView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipView {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlashKind {
+    Success,
+    Info,
+    Error,
+}
+
+/// A message carried across one redirect (post → 303 → get): the outcome of
+/// a form, errors per field and the values to refill (never passwords).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Flash {
+    pub form: String,
+    pub kind: Option<FlashKind>,
+    pub message: Option<String>,
+    pub field_errors: BTreeMap<String, String>,
+    pub values: BTreeMap<String, String>,
+}
+
+impl Flash {
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.field_errors.get(field).cloned()
+    }
+
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// What every page needs: who is signed in, and any message for this form.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PageState {
+    pub account: Option<AccountView>,
+    pub flash: Flash,
+}
+
+/// A personal access token as listed (the token itself is shown once, via
+/// the flash, right after creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created: String,
+    pub expires: Option<String>,
+    pub last_used: Option<String>,
+}

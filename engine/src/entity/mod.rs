@@ -1,0 +1,12 @@
+//! sea-orm entities, one module per table (schema in the `migration` crate).
+
+pub mod api_tokens;
+pub mod email_tokens;
+pub mod invitations;
+pub mod login_throttle;
+pub mod mail_outbox;
+pub mod publisher_members;
+pub mod publishers;
+pub mod tenant_members;
+pub mod tenants;
+pub mod users;

@@ -1,0 +1,67 @@
+//! Sidecar's engine: the use cases, over sea-orm, with no HTTP framework.
+//!
+//! The server's HTML pages, its REST API and its command line all call the
+//! same methods on [`Engine`]; rules are written here once.
+
+pub mod accounts;
+pub mod clock;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod mail;
+pub mod orgs;
+pub mod password;
+pub mod secret;
+pub mod seed;
+pub mod throttle;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use url::Url;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{EngineError, EngineResult};
+pub use mail::{MailConfig, MailWorker};
+
+/// Settings the engine needs from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where people reach Sidecar; links in mail point here.
+    pub public_url: Url,
+    pub mail: MailConfig,
+}
+
+/// The engine: a database, a clock and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    config: Arc<EngineConfig>,
+    mail_ready: Arc<tokio::sync::Notify>,
+}
+
+impl Engine {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: EngineConfig) -> Self {
+        Self { db, clock, config: Arc::new(config), mail_ready: Arc::new(tokio::sync::Notify::new()) }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// A link under `PUBLIC_URL`, for mail.
+    pub fn link(&self, path_and_query: &str) -> String {
+        let base = self.config.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path_and_query}")
+    }
+}

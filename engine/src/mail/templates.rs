@@ -1,0 +1,27 @@
+//! The text of the mail Sidecar sends.
+
+const SIGNATURE: &str = "\n-- \nSidecar, the SMART on FHIR app marketplace\n";
+
+pub fn verify_email(link: &str) -> String {
+    format!(
+        "Welcome to Sidecar.\n\nConfirm your email address by opening this link within 24 hours:\n\n{link}\n\nIf you did not sign up, ignore this mail: no account is active until the address is confirmed.\n{SIGNATURE}"
+    )
+}
+
+pub fn signup_with_existing_account(login: &str, forgot: &str) -> String {
+    format!(
+        "Someone, perhaps you, tried to create a Sidecar account with this email address, but it already has one.\n\nSign in: {login}\nForgot your password? Reset it: {forgot}\n\nIf it was not you, you need do nothing: your account is unchanged.\n{SIGNATURE}"
+    )
+}
+
+pub fn reset_password(link: &str) -> String {
+    format!(
+        "A password reset was requested for your Sidecar account.\n\nChoose a new password by opening this link within one hour:\n\n{link}\n\nIf you did not ask for this, ignore this mail: your password is unchanged.\n{SIGNATURE}"
+    )
+}
+
+pub fn invitation(kind: &str, name: &str, role: &str, signup: &str) -> String {
+    format!(
+        "You have been invited to join the {kind} \"{name}\" on Sidecar as {role}.\n\nCreate your account with this email address to accept: {signup}\n{SIGNATURE}"
+    )
+}

@@ -1,0 +1,88 @@
+//! The HTTP surface: pages and forms (with sessions), the REST API (bearer
+//! tokens, no cookies), the built-in files and operations endpoints.
+
+mod forms;
+mod ops;
+mod pages;
+mod security;
+mod session_guard;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::{get, post};
+use axum::Router;
+use engine::Engine;
+use leptos::prelude::LeptosOptions;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::Config;
+use crate::sessions::Store;
+
+pub use session_guard::{ABSOLUTE_LIFETIME, IDLE_TIMEOUT};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub leptos: LeptosOptions,
+    pub config: Arc<Config>,
+    pub metrics: PrometheusHandle,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+pub fn router(state: AppState, store: Store) -> Router {
+    let secure = state.config.is_https();
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(if secure { "__Host-sidecar" } else { "sidecar_session" })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.num_seconds())));
+
+    // Pages, forms and server functions: these use the session cookie.
+    let site = pages::routes(&state)
+        .route("/signup", post(forms::sign_up))
+        .route("/login", post(forms::log_in))
+        .route("/logout", post(forms::log_out))
+        .route("/verify-email", post(forms::verify_email))
+        .route("/forgot-password", post(forms::forgot_password))
+        .route("/reset-password", post(forms::reset_password))
+        .route("/account/tokens", post(forms::create_token))
+        .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
+        .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session_guard::load_account))
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(64 * 1024));
+
+    let pkg_dir = format!("{}/{}", state.leptos.site_root, state.leptos.site_pkg_dir);
+    let pkg_route = format!("/{}", state.leptos.site_pkg_dir);
+
+    Router::new()
+        .nest("/api/v1", crate::api::router())
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .nest_service(&pkg_route, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .merge(site)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::refuse_cross_origin))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn(ops::record_metrics))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(ops::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,211 @@
+//! Test harness: a real Sidecar on a loopback port with a fresh database
+//! (SQLite by default; PostgreSQL when `SIDECAR_TEST_DATABASE=postgres`),
+//! a manual clock, and mail written to a temporary folder.
+#![allow(dead_code)]
+
+pub mod smtp;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use engine::{Engine, ManualClock};
+use reqwest::redirect::Policy;
+use reqwest::{header, StatusCode};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub engine: Engine,
+    pub clock: Arc<ManualClock>,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Default, Clone)]
+pub struct Options {
+    pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub redis_url: Option<String>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// The database URL for a fresh database of the backend under test.
+pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
+    match std::env::var("SIDECAR_TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let admin_url = std::env::var("SIDECAR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+            let name = format!("sidecar_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = engine::db::connect(&admin_url).await.expect("PostgreSQL for tests");
+            sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let (base, _) = admin_url.rsplit_once('/').expect("database URL with a path");
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", data_dir.join("sidecar.db").display()),
+    }
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("sidecar-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let base = format!("http://{addr}");
+    let mut values = BTreeMap::new();
+    values.insert("SIDECAR_ADDR".to_owned(), addr.to_string());
+    values.insert("PUBLIC_URL".to_owned(), options.public_url.clone().unwrap_or_else(|| base.clone()));
+    values.insert("SIDECAR_DATA_DIR".to_owned(), data_dir.display().to_string());
+    values.insert("DATABASE_URL".to_owned(), fresh_database_url(&data_dir).await);
+    if let Some(smtp) = &options.smtp_url {
+        values.insert("SMTP_URL".to_owned(), smtp.clone());
+    }
+    if let Some(redis) = &options.redis_url {
+        values.insert("REDIS_URL".to_owned(), redis.clone());
+    }
+    let config = server::config::Config::from_values(&values).expect("config");
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let leptos = leptos::prelude::LeptosOptions::builder().output_name("sidecar").site_root("../target/site").site_pkg_dir("pkg").build();
+    let sidecar = server::build(config, leptos, Some(clock.clone())).await.expect("build sidecar");
+    let engine = sidecar.engine.clone();
+    tokio::spawn(sidecar.mail_worker.run());
+    let router = sidecar.router;
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+    });
+    TestApp { addr, base, client: client(), engine, clock, data_dir }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests
+/// look at each 303), and sends our Origin on posts via `post_form`.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn assert_redirect(&self, to: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "expected 303 to {to}, body: {}", self.body);
+        assert_eq!(self.location(), to);
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) {
+        assert!(self.body.contains(text), "expected {text:?} in page:\n{}", self.body);
+    }
+}
+
+async fn page(response: reqwest::Response) -> Page {
+    Page { status: response.status(), headers: response.headers().clone(), body: response.text().await.expect("body") }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        page(self.client.get(self.url(path)).send().await.expect("get")).await
+    }
+
+    /// A same-origin form post, as a browser sends it.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_form_with_origin(path, fields, Some(&self.base)).await
+    }
+
+    pub async fn post_form_with_origin(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
+        let mut request = self.client.post(self.url(path)).form(fields);
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        page(request.send().await.expect("post")).await
+    }
+
+    /// Posts, then follows the 303 like a browser and returns the page shown.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let posted = self.post_form(path, fields).await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "POST {path} answered {}: {}", posted.status, posted.body);
+        let location = posted.location().to_owned();
+        self.get(&location).await
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    /// Every mail written so far to `to`, oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.mail_dir()) else { return Vec::new() };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .map(|raw| decode_mail(&raw))
+            .filter(|mail| mail.lines().any(|line| line.eq_ignore_ascii_case(&format!("To: {to}"))))
+            .collect()
+    }
+
+    /// Waits for the `n`th mail to `to` (1-based) and returns it.
+    pub async fn wait_for_mail(&self, to: &str, n: usize) -> String {
+        for _ in 0..100 {
+            let mails = self.mails_to(to);
+            if mails.len() >= n {
+                return mails[n - 1].clone();
+            }
+            self.engine.wake_mail_worker();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no mail number {n} to {to} arrived; got {:?}", self.mails_to(to));
+    }
+
+    /// Signs up and verifies `email`, leaving the client logged out.
+    pub async fn verified_user(&self, email: &str, password: &str) {
+        self.submit("/signup", &[("email", email), ("password", password)]).await;
+        let mail = self.wait_for_mail(email, 1).await;
+        let token = token_in(&mail, "/verify-email?token=");
+        self.post_form("/verify-email", &[("token", &token)]).await.assert_redirect("/login");
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Page {
+        self.post_form("/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn is_logged_in(&self) -> bool {
+        let page = self.get("/account").await;
+        page.body.contains("Your account") && !page.body.contains("You are not logged in")
+    }
+
+    pub async fn user_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        engine::entity::users::Entity::find().count(self.engine.db()).await.expect("count")
+    }
+}
+
+/// The body of a mail, with quoted-printable soft breaks undone.
+pub fn decode_mail(raw: &str) -> String {
+    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=").replace("\r\n", "\n")
+}
+
+/// The token after `marker` in a mail (up to the end of the link).
+pub fn token_in(mail: &str, marker: &str) -> String {
+    let start = mail.find(marker).unwrap_or_else(|| panic!("no {marker} in mail:\n{mail}")) + marker.len();
+    mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+pub const PASSWORD: &str = "lantern orchard pivot";
