@@ -18,9 +18,16 @@ fn context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     }
 }
 
+/// The app's routes, generated once per process: generating renders the app
+/// in a special mode, which must not overlap with a real render.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn routes(state: &AppState) -> Router<AppState> {
     let leptos = state.leptos.clone();
-    Router::new().leptos_routes_with_context(state, generate_route_list(App), context(state), move || shell(leptos.clone()))
+    Router::new().leptos_routes_with_context(state, route_list(), context(state), move || shell(leptos.clone()))
 }
 
 /// Static files from the site root, else the app's not-found page.

@@ -52,6 +52,9 @@ pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    if std::env::var_os("SIDECAR_TEST_LOG").is_some() {
+        server::telemetry::init_logging(server::config::LogFormat::Text);
+    }
     let data_dir = std::env::temp_dir().join(format!("sidecar-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -176,8 +179,9 @@ impl TestApp {
 
     /// Signs up and verifies `email`, leaving the client logged out.
     pub async fn verified_user(&self, email: &str, password: &str) {
+        let before = self.mails_to(email).len();
         self.submit("/signup", &[("email", email), ("password", password)]).await;
-        let mail = self.wait_for_mail(email, 1).await;
+        let mail = self.wait_for_mail(email, before + 1).await;
         let token = token_in(&mail, "/verify-email?token=");
         self.post_form("/verify-email", &[("token", &token)]).await.assert_redirect("/login");
     }

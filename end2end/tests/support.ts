@@ -1,0 +1,41 @@
+import { expect, Page } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Fails the test on any console error or uncaught exception in the page. */
+export function failOnConsoleErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return () => expect(errors, "browser console errors").toEqual([]);
+}
+
+/** Waits until the page has hydrated, so that clicks are not lost. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** The newest mail written for `to` by the server under test (no SMTP_URL). */
+export async function mailTo(to: string): Promise<string> {
+  const dir = path.join(process.env.SIDECAR_DATA_DIR ?? "../data", "mail");
+  for (let i = 0; i < 100; i++) {
+    if (fs.existsSync(dir)) {
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
+      for (const file of files.reverse()) {
+        const raw = fs.readFileSync(path.join(dir, file), "utf8");
+        const text = raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        if (text.toLowerCase().includes(`to: ${to.toLowerCase()}`)) return text;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail to ${to}`);
+}
+
+export function linkIn(mail: string, pathPrefix: string): string {
+  const match = mail.match(new RegExp(`https?://[^\\s]+${pathPrefix.replace(/[?]/g, "\\?")}[A-Za-z0-9_-]+`));
+  if (!match) throw new Error(`no ${pathPrefix} link in mail:\n${mail}`);
+  return match[0];
+}
