@@ -66,6 +66,8 @@ if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
   psql "$SIDECAR_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'sidecar_t_%'" 2>/dev/null |
     while read -r db; do psql "$SIDECAR_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
   SIDECAR_TEST_DATABASE=postgres RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -p server
+  say "readiness while PostgreSQL is unreachable"
+  RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -p server --test readiness -- --ignored
 else
   skip "PostgreSQL suite: nothing answers at $(host_port "$SIDECAR_TEST_POSTGRES_URL")"
 fi

@@ -205,6 +205,22 @@ async fn failed_logins_are_throttled_with_429_and_retry_after() {
 }
 
 #[tokio::test]
+async fn failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app().await;
+    app.verified_user("ada@example.org", PASSWORD).await;
+    // Twenty failures on twenty different accounts: each account is fine,
+    // but the address is now slowed down, even for a correct password.
+    for n in 0..20 {
+        app.log_in(&format!("guess{n}@example.org"), "wrong password!").await.assert_redirect("/login");
+    }
+    let throttled = app.log_in("ada@example.org", PASSWORD).await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.headers.contains_key("retry-after"));
+    app.clock.advance(Duration::seconds(2));
+    app.log_in("ada@example.org", PASSWORD).await.assert_redirect("/account");
+}
+
+#[tokio::test]
 async fn an_idle_session_expires_after_30_minutes() {
     let app = spawn_app().await;
     app.verified_user("ada@example.org", PASSWORD).await;

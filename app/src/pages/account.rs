@@ -58,14 +58,14 @@ fn Profile(account: AccountView) -> impl IntoView {
     let role = match account.platform_role.as_deref() {
         Some("admin") => "Platform administrator",
         Some("reviewer") => "Reviewer",
-        _ => "Member",
+        _ => "None: your access comes from your memberships",
     };
     view! {
         <section class="card" aria-labelledby="profile-title">
             <h2 id="profile-title">"Profile"</h2>
             <dl class="details">
                 <dt>"Email"</dt><dd>{account.email}</dd>
-                <dt>"Role"</dt><dd>{role}</dd>
+                <dt>"Platform role"</dt><dd>{role}</dd>
             </dl>
             <form method="post" action="/logout" class="inline-form">
                 <button class="button button-secondary" type="submit">"Log out"</button>

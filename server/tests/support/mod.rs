@@ -30,6 +30,8 @@ pub struct Options {
     pub public_url: Option<String>,
     pub smtp_url: Option<String>,
     pub redis_url: Option<String>,
+    /// A database URL to use instead of a fresh one.
+    pub database_url: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -64,7 +66,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     values.insert("SIDECAR_ADDR".to_owned(), addr.to_string());
     values.insert("PUBLIC_URL".to_owned(), options.public_url.clone().unwrap_or_else(|| base.clone()));
     values.insert("SIDECAR_DATA_DIR".to_owned(), data_dir.display().to_string());
-    values.insert("DATABASE_URL".to_owned(), fresh_database_url(&data_dir).await);
+    let database_url = match &options.database_url {
+        Some(url) => url.clone(),
+        None => fresh_database_url(&data_dir).await,
+    };
+    values.insert("DATABASE_URL".to_owned(), database_url);
     if let Some(smtp) = &options.smtp_url {
         values.insert("SMTP_URL".to_owned(), smtp.clone());
     }
