@@ -40,9 +40,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && email
-                .chars()
-                .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | ',' | ';' | '"'));
+            && email.chars().all(|c| {
+                !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | ',' | ';' | '"')
+            });
         if !well_formed {
             return Err(EmailError::Malformed);
         }
@@ -60,18 +60,7 @@ impl fmt::Display for Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = EmailError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(value: Email) -> Self {
-        value.0
-    }
-}
+text_conversions!(Email => EmailError);
 
 /// A password a person has chosen, checked for length.
 ///
@@ -88,7 +77,9 @@ pub enum PasswordError {
     TooShort,
     #[error("Use at most {max} characters.", max = NewPassword::MAX_CHARS)]
     TooLong,
-    #[error("This password is too common or too easy to guess. Try a longer phrase of unrelated words.")]
+    #[error(
+        "This password is too common or too easy to guess. Try a longer phrase of unrelated words."
+    )]
     TooCommon,
 }
 
@@ -131,7 +122,17 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for input in ["", "ada", "ada@", "@example.org", "ada@example", "ada@@example.org", "a da@example.org", "ada@example..org", "ada@.example.org"] {
+        for input in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "ada@@example.org",
+            "a da@example.org",
+            "ada@example..org",
+            "ada@.example.org",
+        ] {
             assert!(Email::parse(input).is_err(), "{input:?} should be refused");
         }
     }
@@ -141,7 +142,10 @@ mod tests {
         assert_eq!(NewPassword::parse("short"), Err(PasswordError::TooShort));
         assert!(NewPassword::parse("ééééééé").is_err());
         assert!(NewPassword::parse("éééééééé").is_ok());
-        assert_eq!(NewPassword::parse(&"x".repeat(129)), Err(PasswordError::TooLong));
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(129)),
+            Err(PasswordError::TooLong)
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ pub enum SlugError {
     Reserved(String),
 }
 
-const RESERVED: &[&str] = &["admin", "api", "apps", "dev", "login", "logout", "new", "review", "signup", "static", "pkg", "t"];
+const RESERVED: &[&str] = &[
+    "admin", "api", "apps", "dev", "login", "logout", "new", "review", "signup", "static", "pkg",
+    "t",
+];
 
 impl Slug {
     pub fn parse(input: &str) -> Result<Self, SlugError> {
@@ -30,7 +33,9 @@ impl Slug {
         }
         let mut chars = slug.chars();
         let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-        let allowed = slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let allowed = slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !starts_with_letter || !allowed || slug.ends_with('-') || slug.contains("--") {
             return Err(SlugError::Characters);
         }
@@ -51,18 +56,7 @@ impl fmt::Display for Slug {
     }
 }
 
-impl TryFrom<String> for Slug {
-    type Error = SlugError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Slug> for String {
-    fn from(value: Slug) -> Self {
-        value.0
-    }
-}
+text_conversions!(Slug => SlugError);
 
 #[cfg(test)]
 mod tests {
@@ -82,6 +76,9 @@ mod tests {
         assert_eq!(Slug::parse("1acme"), Err(SlugError::Characters));
         assert_eq!(Slug::parse("acme-"), Err(SlugError::Characters));
         assert_eq!(Slug::parse("ac--me"), Err(SlugError::Characters));
-        assert_eq!(Slug::parse("admin"), Err(SlugError::Reserved("admin".into())));
+        assert_eq!(
+            Slug::parse("admin"),
+            Err(SlugError::Reserved("admin".into()))
+        );
     }
 }

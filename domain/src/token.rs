@@ -36,7 +36,11 @@ pub enum TokenScopeError {
 }
 
 impl TokenScope {
-    pub const PERSONAL: &'static [TokenScope] = &[TokenScope::Publisher, TokenScope::Review, TokenScope::TenantAdmin];
+    pub const PERSONAL: &'static [TokenScope] = &[
+        TokenScope::Publisher,
+        TokenScope::Review,
+        TokenScope::TenantAdmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,14 +70,21 @@ impl TokenScope {
     /// Parses a space-separated list as stored, skipping nothing: one bad
     /// entry fails the whole list.
     pub fn parse_list(input: &str) -> Result<Vec<Self>, TokenScopeError> {
-        let mut scopes = input.split_whitespace().map(str::parse).collect::<Result<Vec<Self>, _>>()?;
+        let mut scopes = input
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<Vec<Self>, _>>()?;
         scopes.sort();
         scopes.dedup();
         Ok(scopes)
     }
 
     pub fn join(scopes: &[TokenScope]) -> String {
-        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -105,9 +116,18 @@ mod tests {
 
     #[test]
     fn personal_scopes_refuse_tenant_key_scopes() {
-        assert_eq!(TokenScope::parse_personal("publisher"), Ok(TokenScope::Publisher));
-        assert!(matches!(TokenScope::parse_personal("introspect"), Err(TokenScopeError::NotForPersonalTokens(_))));
-        assert!(matches!(TokenScope::parse_personal("root"), Err(TokenScopeError::Unknown(_))));
+        assert_eq!(
+            TokenScope::parse_personal("publisher"),
+            Ok(TokenScope::Publisher)
+        );
+        assert!(matches!(
+            TokenScope::parse_personal("introspect"),
+            Err(TokenScopeError::NotForPersonalTokens(_))
+        ));
+        assert!(matches!(
+            TokenScope::parse_personal("root"),
+            Err(TokenScopeError::Unknown(_))
+        ));
     }
 
     #[test]
