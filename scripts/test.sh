@@ -24,6 +24,8 @@ done
 export SIDECAR_TEST_POSTGRES_URL="${SIDECAR_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export SIDECAR_TEST_REDIS_URL="${SIDECAR_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 # The same flag cargo-leptos builds with, so that tests reuse its build.
+# Every cargo call below selects the same packages (the default members), so
+# that features resolve alike and nothing is compiled twice.
 TEST_RUSTFLAGS="--cfg erase_components"
 # A failing test's message, without a page of backtrace.
 export RUST_BACKTRACE=0
@@ -57,27 +59,28 @@ cargo leptos build
 
 say "Rust tests on SQLite"
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test
-say "mail over SMTP (aiosmtpd)"
-RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -p server --test mail_delivery -- --ignored
 
+# Tests that need a service are #[ignore]d for a plain `cargo test`; they
+# are picked here by a word in their names. `--ignored` keeps the same
+# targets as above, so nothing is rebuilt.
+SERVICE_TESTS=(smtp)
 if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
-  say "Rust tests on PostgreSQL"
   # Databases of earlier runs.
   psql "$SIDECAR_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'sidecar_t_%'" 2>/dev/null |
     while read -r db; do psql "$SIDECAR_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
-  SIDECAR_TEST_DATABASE=postgres RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -p server
-  say "readiness while PostgreSQL is unreachable"
-  RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -p server --test readiness -- --ignored
+  say "Rust tests on PostgreSQL"
+  SIDECAR_TEST_DATABASE=postgres RUSTFLAGS="$TEST_RUSTFLAGS" cargo test
+  SERVICE_TESTS+=(unreachable)
 else
   skip "PostgreSQL suite: nothing answers at $(host_port "$SIDECAR_TEST_POSTGRES_URL")"
 fi
-
 if reachable "$SIDECAR_TEST_REDIS_URL"; then
-  say "session tests with Redis"
-  RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -p server --test sessions_redis -- --ignored
+  SERVICE_TESTS+=(redis)
 else
   skip "Redis session suite: nothing answers at $(host_port "$SIDECAR_TEST_REDIS_URL")"
 fi
+say "tests with real services: ${SERVICE_TESTS[*]}"
+RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -- --ignored "${SERVICE_TESTS[@]}"
 
 say "Playwright in Chromium"
 E2E_DIR="$(mktemp -d)"

@@ -20,21 +20,46 @@ mod ssr {
 
     pub async fn current_account() -> Option<Account> {
         let parts = use_context::<http::request::Parts>()?;
-        parts.extensions.get::<CurrentAccount>().and_then(|current| current.0.clone())
+        parts
+            .extensions
+            .get::<CurrentAccount>()
+            .and_then(|current| current.0.clone())
     }
 
     pub async fn session() -> Result<tower_sessions::Session, ServerFnError> {
-        leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| ServerFnError::new(format!("no session: {e}")))
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|e| ServerFnError::new(format!("no session: {e}")))
     }
 
-    pub async fn account_view(engine: &Engine, account: &Account) -> Result<AccountView, ServerFnError> {
+    pub async fn account_view(
+        engine: &Engine,
+        account: &Account,
+    ) -> Result<AccountView, ServerFnError> {
         let publishers = engine.list_publishers(account).await.map_err(internal)?;
-        let tenants = engine.list_tenant_memberships(account).await.map_err(internal)?;
+        let tenants = engine
+            .list_tenant_memberships(account)
+            .await
+            .map_err(internal)?;
         Ok(AccountView {
             email: account.email.clone(),
             platform_role: account.platform_role.map(|r| r.as_str().to_owned()),
-            publishers: publishers.into_iter().map(|p| MembershipView { slug: p.slug, name: p.name, role: p.role.as_str().to_owned() }).collect(),
-            tenants: tenants.into_iter().map(|t| MembershipView { slug: t.slug, name: t.name, role: t.role.as_str().to_owned() }).collect(),
+            publishers: publishers
+                .into_iter()
+                .map(|p| MembershipView {
+                    slug: p.slug,
+                    name: p.name,
+                    role: p.role.as_str().to_owned(),
+                })
+                .collect(),
+            tenants: tenants
+                .into_iter()
+                .map(|t| MembershipView {
+                    slug: t.slug,
+                    name: t.name,
+                    role: t.role.as_str().to_owned(),
+                })
+                .collect(),
         })
     }
 
@@ -70,7 +95,10 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, ServerFnError> {
     let Some(account) = current_account().await else {
         return Ok(Vec::new());
     };
-    let tokens = engine.list_personal_tokens(&account.id).await.map_err(internal)?;
+    let tokens = engine
+        .list_personal_tokens(&account.id)
+        .await
+        .map_err(internal)?;
     Ok(tokens
         .into_iter()
         .map(|t| TokenView {
@@ -88,5 +116,8 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, ServerFnError> {
 #[server(prefix = "/_app")]
 pub async fn reset_link_is_live(token: String) -> Result<bool, ServerFnError> {
     use ssr::*;
-    engine()?.reset_token_is_live(&token).await.map_err(internal)
+    engine()?
+        .reset_token_is_live(&token)
+        .await
+        .map_err(internal)
 }

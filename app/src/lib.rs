@@ -16,7 +16,9 @@ use leptos_router::{path, SsrMode};
 
 use components::layout::{Footer, Header};
 use pages::account::AccountPage;
-use pages::auth::{ForgotPasswordPage, LoginPage, LogoutPage, ResetPasswordPage, SignupPage, VerifyEmailPage};
+use pages::auth::{
+    ForgotPasswordPage, LoginPage, LogoutPage, ResetPasswordPage, SignupPage, VerifyEmailPage,
+};
 use pages::home::HomePage;
 use pages::not_found::NotFound;
 
@@ -46,7 +48,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     use http::{header, HeaderValue};
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
         return;
     };
     let policy = format!(

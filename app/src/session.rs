@@ -34,7 +34,10 @@ pub async fn take_flash(session: &Session, form: &str) -> Flash {
             let _ = session.remove::<Flash>(FLASH_KEY).await;
             flash
         }
-        _ => Flash { form: form.to_owned(), ..Flash::default() },
+        _ => Flash {
+            form: form.to_owned(),
+            ..Flash::default()
+        },
     }
 }
 

@@ -8,7 +8,9 @@
 use chrono::Duration;
 use domain::{Email, NewPassword, PlatformRole};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 use crate::entity::{email_tokens, users};
 use crate::secret::{new_id, random_token, token_hash};
@@ -46,7 +48,10 @@ pub struct Account {
 impl From<users::Model> for Account {
     fn from(user: users::Model) -> Self {
         Self {
-            platform_role: user.platform_role.as_deref().and_then(|role| role.parse().ok()),
+            platform_role: user
+                .platform_role
+                .as_deref()
+                .and_then(|role| role.parse().ok()),
             email_verified: user.email_verified_at.is_some(),
             id: user.id,
             email: user.email,
@@ -60,14 +65,21 @@ fn parse_email(input: &str) -> EngineResult<Email> {
 }
 
 /// Length and the common-password list; the email counts as known.
-fn parse_new_password(input: &str, email: &Email, field: &'static str) -> EngineResult<NewPassword> {
-    let password = NewPassword::parse(input).map_err(|e| EngineError::invalid(field, e.to_string()))?;
+fn parse_new_password(
+    input: &str,
+    email: &Email,
+    field: &'static str,
+) -> EngineResult<NewPassword> {
+    let password =
+        NewPassword::parse(input).map_err(|e| EngineError::invalid(field, e.to_string()))?;
     let local_part = email.as_str().split('@').next().unwrap_or_default();
-    password::check_not_common(&password, &[email.as_str(), local_part]).map_err(|e| EngineError::invalid(field, e.to_string()))?;
+    password::check_not_common(&password, &[email.as_str(), local_part])
+        .map_err(|e| EngineError::invalid(field, e.to_string()))?;
     Ok(password)
 }
 
-const INVALID_LINK: &str = "This link is invalid, has expired or was already used. Request a new one.";
+const INVALID_LINK: &str =
+    "This link is invalid, has expired or was already used. Request a new one.";
 
 impl Engine {
     /// Creates an unverified account and mails a verification link. When the
@@ -82,8 +94,18 @@ impl Engine {
         let txn = self.db().begin().await?;
         match existing {
             Some(user) => {
-                let body = mail::templates::signup_with_existing_account(&self.link("/login"), &self.link("/forgot-password"));
-                mail::enqueue(&txn, now, &user.email, "Someone tried to sign up with your email", &body).await?;
+                let body = mail::templates::signup_with_existing_account(
+                    &self.link("/login"),
+                    &self.link("/forgot-password"),
+                );
+                mail::enqueue(
+                    &txn,
+                    now,
+                    &user.email,
+                    "Someone tried to sign up with your email",
+                    &body,
+                )
+                .await?;
             }
             None => {
                 let user = users::ActiveModel {
@@ -100,7 +122,14 @@ impl Engine {
                     Ok(user) => user,
                     // Lost a race with a concurrent sign-up for the same email:
                     // that one's mail goes out; answer the same.
-                    Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => return Ok(()),
+                    Err(e)
+                        if matches!(
+                            e.sql_err(),
+                            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                        ) =>
+                    {
+                        return Ok(())
+                    }
                     Err(e) => return Err(e.into()),
                 };
                 self.mail_verification_link(&txn, &user).await?;
@@ -111,14 +140,33 @@ impl Engine {
         Ok(())
     }
 
-    async fn mail_verification_link(&self, conn: &impl ConnectionTrait, user: &users::Model) -> EngineResult<()> {
-        let token = self.issue_email_token(conn, &user.id, Purpose::Verify, VERIFY_TTL).await?;
+    async fn mail_verification_link(
+        &self,
+        conn: &impl ConnectionTrait,
+        user: &users::Model,
+    ) -> EngineResult<()> {
+        let token = self
+            .issue_email_token(conn, &user.id, Purpose::Verify, VERIFY_TTL)
+            .await?;
         let link = self.link(&format!("/verify-email?token={token}"));
-        mail::enqueue(conn, self.now(), &user.email, "Confirm your email for Sidecar", &mail::templates::verify_email(&link)).await?;
+        mail::enqueue(
+            conn,
+            self.now(),
+            &user.email,
+            "Confirm your email for Sidecar",
+            &mail::templates::verify_email(&link),
+        )
+        .await?;
         Ok(())
     }
 
-    async fn issue_email_token(&self, conn: &impl ConnectionTrait, user_id: &str, purpose: Purpose, ttl: Duration) -> EngineResult<String> {
+    async fn issue_email_token(
+        &self,
+        conn: &impl ConnectionTrait,
+        user_id: &str,
+        purpose: Purpose,
+        ttl: Duration,
+    ) -> EngineResult<String> {
         let token = random_token();
         let now = self.now();
         email_tokens::ActiveModel {
@@ -136,7 +184,11 @@ impl Engine {
     }
 
     /// Is `token` a live one-time token of this purpose? Does not use it.
-    async fn find_live_token(&self, token: &str, purpose: Purpose) -> EngineResult<Option<email_tokens::Model>> {
+    async fn find_live_token(
+        &self,
+        token: &str,
+        purpose: Purpose,
+    ) -> EngineResult<Option<email_tokens::Model>> {
         let row = email_tokens::Entity::find()
             .filter(email_tokens::Column::TokenHash.eq(token_hash(token.trim())))
             .filter(email_tokens::Column::Purpose.eq(purpose.as_str()))
@@ -146,7 +198,11 @@ impl Engine {
     }
 
     /// Marks the token used, once: of two concurrent uses only one wins.
-    async fn consume_token(&self, conn: &impl ConnectionTrait, row: &email_tokens::Model) -> EngineResult<()> {
+    async fn consume_token(
+        &self,
+        conn: &impl ConnectionTrait,
+        row: &email_tokens::Model,
+    ) -> EngineResult<()> {
         let result = email_tokens::Entity::update_many()
             .col_expr(email_tokens::Column::UsedAt, Expr::value(self.now()))
             .filter(email_tokens::Column::Id.eq(row.id.clone()))
@@ -161,10 +217,16 @@ impl Engine {
 
     /// Confirms the email address behind a verification link.
     pub async fn verify_email(&self, token: &str) -> EngineResult<Account> {
-        let row = self.find_live_token(token, Purpose::Verify).await?.ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
+        let row = self
+            .find_live_token(token, Purpose::Verify)
+            .await?
+            .ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
         let txn = self.db().begin().await?;
         self.consume_token(&txn, &row).await?;
-        let user = users::Entity::find_by_id(row.user_id.clone()).one(&txn).await?.ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
+        let user = users::Entity::find_by_id(row.user_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
         let user = if user.email_verified_at.is_none() {
             let mut active: users::ActiveModel = user.into();
             active.email_verified_at = Set(Some(self.now()));
@@ -180,7 +242,12 @@ impl Engine {
 
     /// Checks email and password, throttled per account and per client
     /// address. Every wrong combination gets the same message.
-    pub async fn log_in(&self, email: &str, password: &str, client_ip: &str) -> EngineResult<Account> {
+    pub async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        client_ip: &str,
+    ) -> EngineResult<Account> {
         let ip_key = format!("ip:{client_ip}");
         let email = parse_email(email)?;
         let account_key = format!("account:{email}");
@@ -189,22 +256,30 @@ impl Engine {
             return Err(EngineError::invalid("password", "Enter your password."));
         }
         if password.chars().count() > NewPassword::MAX_CHARS {
-            return Err(EngineError::Unauthenticated("Email or password is incorrect.".into()));
+            return Err(EngineError::Unauthenticated(
+                "Email or password is incorrect.".into(),
+            ));
         }
         let user = self.find_user_by_email(&email).await?;
-        let matches = password::verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let matches =
+            password::verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
         let user = match (user, matches) {
             (Some(user), true) => user,
             _ => {
                 self.record_failure(&account_key, ACCOUNT_POLICY).await?;
                 self.record_failure(&ip_key, ADDRESS_POLICY).await?;
-                return Err(EngineError::Unauthenticated("Email or password is incorrect.".into()));
+                return Err(EngineError::Unauthenticated(
+                    "Email or password is incorrect.".into(),
+                ));
             }
         };
         if user.email_verified_at.is_none() {
             self.mail_verification_link(self.db(), &user).await?;
             self.wake_mail_worker();
-            return Err(EngineError::invalid("email", "Confirm your email address first: we have sent you a new link."));
+            return Err(EngineError::invalid(
+                "email",
+                "Confirm your email address first: we have sent you a new link.",
+            ));
         }
         self.clear_failures(&account_key).await?;
         Ok(user.into())
@@ -215,9 +290,18 @@ impl Engine {
         let email = parse_email(email)?;
         if let Some(user) = self.find_user_by_email(&email).await? {
             let txn = self.db().begin().await?;
-            let token = self.issue_email_token(&txn, &user.id, Purpose::Reset, RESET_TTL).await?;
+            let token = self
+                .issue_email_token(&txn, &user.id, Purpose::Reset, RESET_TTL)
+                .await?;
             let link = self.link(&format!("/reset-password?token={token}"));
-            mail::enqueue(&txn, self.now(), &user.email, "Reset your Sidecar password", &mail::templates::reset_password(&link)).await?;
+            mail::enqueue(
+                &txn,
+                self.now(),
+                &user.email,
+                "Reset your Sidecar password",
+                &mail::templates::reset_password(&link),
+            )
+            .await?;
             txn.commit().await?;
             self.wake_mail_worker();
         }
@@ -232,8 +316,14 @@ impl Engine {
     /// Sets a new password from a reset link. Ends every existing session of
     /// the account and confirms the email (the link proved the mailbox).
     pub async fn reset_password(&self, token: &str, new_password: &str) -> EngineResult<Account> {
-        let row = self.find_live_token(token, Purpose::Reset).await?.ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
-        let user = users::Entity::find_by_id(row.user_id.clone()).one(self.db()).await?.ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
+        let row = self
+            .find_live_token(token, Purpose::Reset)
+            .await?
+            .ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
+        let user = users::Entity::find_by_id(row.user_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
         let email = parse_email(&user.email)?;
         let password = parse_new_password(new_password, &email, "password")?;
         let hash = password::hash(password.expose()).await?;
@@ -250,27 +340,42 @@ impl Engine {
         let user = active.update(&txn).await?;
         self.accept_invitations(&txn, &user).await?;
         txn.commit().await?;
-        self.clear_failures(&format!("account:{}", user.email)).await?;
+        self.clear_failures(&format!("account:{}", user.email))
+            .await?;
         Ok(user.into())
     }
 
     pub async fn find_user_by_email(&self, email: &Email) -> EngineResult<Option<users::Model>> {
-        Ok(users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(self.db()).await?)
+        Ok(users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .one(self.db())
+            .await?)
     }
 
     pub async fn account(&self, user_id: &str) -> EngineResult<Option<Account>> {
-        Ok(users::Entity::find_by_id(user_id.to_owned()).one(self.db()).await?.map(Account::from))
+        Ok(users::Entity::find_by_id(user_id.to_owned())
+            .one(self.db())
+            .await?
+            .map(Account::from))
     }
 
     /// For the command line: a verified account with an optional platform
     /// role. An existing account gets the new password and role.
-    pub async fn create_verified_user(&self, email: &str, password: &str, role: Option<PlatformRole>) -> EngineResult<Account> {
+    pub async fn create_verified_user(
+        &self,
+        email: &str,
+        password: &str,
+        role: Option<PlatformRole>,
+    ) -> EngineResult<Account> {
         let email = parse_email(email)?;
         let password = parse_new_password(password, &email, "password")?;
         let hash = password::hash(password.expose()).await?;
         let now = self.now();
         let txn = self.db().begin().await?;
-        let existing = users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(&txn).await?;
+        let existing = users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .one(&txn)
+            .await?;
         let user = match existing {
             Some(user) => {
                 let epoch = user.session_epoch.wrapping_add(1);

@@ -24,11 +24,17 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(20).min_connections(1);
     }
-    let db = Database::connect(options).await.with_context(|| format!("could not connect to the database at {}", redact(url)))?;
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("could not connect to the database at {}", redact(url)))?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        db.execute_unprepared("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;").await.context("could not configure SQLite")?;
+        db.execute_unprepared("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+            .await
+            .context("could not configure SQLite")?;
         if !url.contains(":memory:") {
-            db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").await.context("could not enable SQLite WAL mode")?;
+            db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                .await
+                .context("could not enable SQLite WAL mode")?;
         }
     }
     Ok(db)
@@ -36,7 +42,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None).await.context("could not apply database migrations")
+    migration::Migrator::up(db, None)
+        .await
+        .context("could not apply database migrations")
 }
 
 /// Is the database answering? Used by `/readyz`.

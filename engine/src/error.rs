@@ -6,7 +6,10 @@
 pub enum EngineError {
     /// Input was refused; `field` names the form field or JSON member.
     #[error("{message}")]
-    Invalid { field: Option<&'static str>, message: String },
+    Invalid {
+        field: Option<&'static str>,
+        message: String,
+    },
     /// The caller is not signed in, or the credentials are wrong.
     #[error("{0}")]
     Unauthenticated(String),
@@ -18,7 +21,10 @@ pub enum EngineError {
     NotFound(String),
     /// The request clashes with existing state (a slug taken, say).
     #[error("{message}")]
-    Conflict { field: Option<&'static str>, message: String },
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
     /// Too many attempts; try again after this many seconds.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     Throttled { retry_after_secs: u64 },
@@ -30,11 +36,17 @@ pub type EngineResult<T> = Result<T, EngineError>;
 
 impl EngineError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field: Some(field), message: message.into() }
+        Self::Invalid {
+            field: Some(field),
+            message: message.into(),
+        }
     }
 
     pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { field: Some(field), message: message.into() }
+        Self::Conflict {
+            field: Some(field),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

@@ -44,7 +44,12 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: EngineConfig) -> Self {
-        Self { db, clock, config: Arc::new(config), mail_ready: Arc::new(tokio::sync::Notify::new()) }
+        Self {
+            db,
+            clock,
+            config: Arc::new(config),
+            mail_ready: Arc::new(tokio::sync::Notify::new()),
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {

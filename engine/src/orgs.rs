@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Email, PublisherRole, Slug, TenantRole};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 
 use crate::accounts::Account;
 use crate::entity::{invitations, publisher_members, publishers, tenant_members, tenants, users};
@@ -42,22 +45,45 @@ fn parse_slug(input: &str) -> EngineResult<Slug> {
 fn parse_name(input: &str) -> EngineResult<String> {
     let name = input.trim();
     if name.is_empty() || name.chars().count() > 120 {
-        return Err(EngineError::invalid("name", "Give a name of 1 to 120 characters."));
+        return Err(EngineError::invalid(
+            "name",
+            "Give a name of 1 to 120 characters.",
+        ));
     }
     Ok(name.to_owned())
 }
 
 impl Engine {
     /// Creates a publisher organisation with `account` as its owner.
-    pub async fn create_publisher(&self, account: &Account, slug: &str, name: &str) -> EngineResult<PublisherMembership> {
+    pub async fn create_publisher(
+        &self,
+        account: &Account,
+        slug: &str,
+        name: &str,
+    ) -> EngineResult<PublisherMembership> {
         let slug = parse_slug(slug)?;
         let name = parse_name(name)?;
         let now = self.now();
         let txn = self.db().begin().await?;
-        if publishers::Entity::find().filter(publishers::Column::Slug.eq(slug.as_str())).one(&txn).await?.is_some() {
-            return Err(EngineError::conflict("slug", format!("The slug `{slug}` is taken; choose another.")));
+        if publishers::Entity::find()
+            .filter(publishers::Column::Slug.eq(slug.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(EngineError::conflict(
+                "slug",
+                format!("The slug `{slug}` is taken; choose another."),
+            ));
         }
-        let publisher = publishers::ActiveModel { id: Set(new_id("pub")), slug: Set(slug.to_string()), name: Set(name), created_at: Set(now) }.insert(&txn).await?;
+        let publisher = publishers::ActiveModel {
+            id: Set(new_id("pub")),
+            slug: Set(slug.to_string()),
+            name: Set(name),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
         publisher_members::ActiveModel {
             publisher_id: Set(publisher.id.clone()),
             user_id: Set(account.id.clone()),
@@ -67,20 +93,38 @@ impl Engine {
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok(PublisherMembership { id: publisher.id, slug: publisher.slug, name: publisher.name, role: PublisherRole::Owner, created_at: publisher.created_at })
+        Ok(PublisherMembership {
+            id: publisher.id,
+            slug: publisher.slug,
+            name: publisher.name,
+            role: PublisherRole::Owner,
+            created_at: publisher.created_at,
+        })
     }
 
     /// The publisher organisations `account` belongs to, by name.
-    pub async fn list_publishers(&self, account: &Account) -> EngineResult<Vec<PublisherMembership>> {
-        let rows = publisher_members::Entity::find().filter(publisher_members::Column::UserId.eq(account.id.clone())).all(self.db()).await?;
+    pub async fn list_publishers(
+        &self,
+        account: &Account,
+    ) -> EngineResult<Vec<PublisherMembership>> {
+        let rows = publisher_members::Entity::find()
+            .filter(publisher_members::Column::UserId.eq(account.id.clone()))
+            .all(self.db())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for member in rows {
-            if let Some(publisher) = publishers::Entity::find_by_id(member.publisher_id.clone()).one(self.db()).await? {
+            if let Some(publisher) = publishers::Entity::find_by_id(member.publisher_id.clone())
+                .one(self.db())
+                .await?
+            {
                 out.push(PublisherMembership {
                     id: publisher.id,
                     slug: publisher.slug,
                     name: publisher.name,
-                    role: member.role.parse().map_err(|e: String| EngineError::Unexpected(anyhow::anyhow!(e)))?,
+                    role: member
+                        .role
+                        .parse()
+                        .map_err(|e: String| EngineError::Unexpected(anyhow::anyhow!(e)))?,
                     created_at: publisher.created_at,
                 });
             }
@@ -90,16 +134,28 @@ impl Engine {
     }
 
     /// The tenants `account` belongs to, by name.
-    pub async fn list_tenant_memberships(&self, account: &Account) -> EngineResult<Vec<TenantMembership>> {
-        let rows = tenant_members::Entity::find().filter(tenant_members::Column::UserId.eq(account.id.clone())).all(self.db()).await?;
+    pub async fn list_tenant_memberships(
+        &self,
+        account: &Account,
+    ) -> EngineResult<Vec<TenantMembership>> {
+        let rows = tenant_members::Entity::find()
+            .filter(tenant_members::Column::UserId.eq(account.id.clone()))
+            .all(self.db())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for member in rows {
-            if let Some(tenant) = tenants::Entity::find_by_id(member.tenant_id.clone()).one(self.db()).await? {
+            if let Some(tenant) = tenants::Entity::find_by_id(member.tenant_id.clone())
+                .one(self.db())
+                .await?
+            {
                 out.push(TenantMembership {
                     id: tenant.id,
                     slug: tenant.slug,
                     name: tenant.name,
-                    role: member.role.parse().map_err(|e: String| EngineError::Unexpected(anyhow::anyhow!(e)))?,
+                    role: member
+                        .role
+                        .parse()
+                        .map_err(|e: String| EngineError::Unexpected(anyhow::anyhow!(e)))?,
                 });
             }
         }
@@ -110,17 +166,41 @@ impl Engine {
     /// Creates a tenant on the operator's authority (the command line; the
     /// platform console calls this after checking the admin role). An existing
     /// account becomes its admin; an unknown email gets an invitation.
-    pub async fn create_tenant_as_operator(&self, slug: &str, name: &str, admin_email: &str) -> EngineResult<TenantAdmin> {
+    pub async fn create_tenant_as_operator(
+        &self,
+        slug: &str,
+        name: &str,
+        admin_email: &str,
+    ) -> EngineResult<TenantAdmin> {
         let slug = parse_slug(slug)?;
         let name = parse_name(name)?;
-        let admin_email = Email::parse(admin_email).map_err(|e| EngineError::invalid("admin_email", e.to_string()))?;
+        let admin_email = Email::parse(admin_email)
+            .map_err(|e| EngineError::invalid("admin_email", e.to_string()))?;
         let now = self.now();
         let txn = self.db().begin().await?;
-        if tenants::Entity::find().filter(tenants::Column::Slug.eq(slug.as_str())).one(&txn).await?.is_some() {
-            return Err(EngineError::conflict("slug", format!("The tenant `{slug}` exists already.")));
+        if tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(slug.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(EngineError::conflict(
+                "slug",
+                format!("The tenant `{slug}` exists already."),
+            ));
         }
-        let tenant = tenants::ActiveModel { id: Set(new_id("ten")), slug: Set(slug.to_string()), name: Set(name.clone()), created_at: Set(now) }.insert(&txn).await?;
-        let existing = users::Entity::find().filter(users::Column::Email.eq(admin_email.as_str())).one(&txn).await?;
+        let tenant = tenants::ActiveModel {
+            id: Set(new_id("ten")),
+            slug: Set(slug.to_string()),
+            name: Set(name.clone()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let existing = users::Entity::find()
+            .filter(users::Column::Email.eq(admin_email.as_str()))
+            .one(&txn)
+            .await?;
         let outcome = match existing {
             Some(user) => {
                 tenant_members::ActiveModel {
@@ -134,7 +214,15 @@ impl Engine {
                 TenantAdmin::Member(admin_email.to_string())
             }
             None => {
-                self.invite(&txn, "tenant", &tenant.id, &name, &admin_email, TenantRole::Admin.as_str()).await?;
+                self.invite(
+                    &txn,
+                    "tenant",
+                    &tenant.id,
+                    &name,
+                    &admin_email,
+                    TenantRole::Admin.as_str(),
+                )
+                .await?;
                 TenantAdmin::Invited(admin_email.to_string())
             }
         };
@@ -143,7 +231,15 @@ impl Engine {
         Ok(outcome)
     }
 
-    async fn invite(&self, conn: &impl ConnectionTrait, kind: &str, target_id: &str, name: &str, email: &Email, role: &str) -> EngineResult<()> {
+    async fn invite(
+        &self,
+        conn: &impl ConnectionTrait,
+        kind: &str,
+        target_id: &str,
+        name: &str,
+        email: &Email,
+        role: &str,
+    ) -> EngineResult<()> {
         let now = self.now();
         invitations::ActiveModel {
             id: Set(new_id("inv")),
@@ -157,13 +253,24 @@ impl Engine {
         .insert(conn)
         .await?;
         let body = mail::templates::invitation(kind, name, role, &self.link("/signup"));
-        mail::enqueue(conn, now, email.as_str(), &format!("You are invited to {name} on Sidecar"), &body).await?;
+        mail::enqueue(
+            conn,
+            now,
+            email.as_str(),
+            &format!("You are invited to {name} on Sidecar"),
+            &body,
+        )
+        .await?;
         Ok(())
     }
 
     /// Turns pending invitations for the user's (verified) email into
     /// memberships. Called once the user has proved the mailbox.
-    pub(crate) async fn accept_invitations(&self, conn: &impl ConnectionTrait, user: &users::Model) -> EngineResult<()> {
+    pub(crate) async fn accept_invitations(
+        &self,
+        conn: &impl ConnectionTrait,
+        user: &users::Model,
+    ) -> EngineResult<()> {
         let pending = invitations::Entity::find()
             .filter(invitations::Column::Email.eq(user.email.clone()))
             .filter(invitations::Column::AcceptedAt.is_null())
@@ -174,7 +281,13 @@ impl Engine {
         for invitation in pending {
             match invitation.kind.as_str() {
                 "tenant" => {
-                    let exists = tenant_members::Entity::find_by_id((invitation.target_id.clone(), user.id.clone())).one(conn).await?.is_some();
+                    let exists = tenant_members::Entity::find_by_id((
+                        invitation.target_id.clone(),
+                        user.id.clone(),
+                    ))
+                    .one(conn)
+                    .await?
+                    .is_some();
                     if !exists {
                         tenant_members::ActiveModel {
                             tenant_id: Set(invitation.target_id.clone()),
@@ -187,7 +300,13 @@ impl Engine {
                     }
                 }
                 "publisher" => {
-                    let exists = publisher_members::Entity::find_by_id((invitation.target_id.clone(), user.id.clone())).one(conn).await?.is_some();
+                    let exists = publisher_members::Entity::find_by_id((
+                        invitation.target_id.clone(),
+                        user.id.clone(),
+                    ))
+                    .one(conn)
+                    .await?
+                    .is_some();
                     if !exists {
                         publisher_members::ActiveModel {
                             publisher_id: Set(invitation.target_id.clone()),

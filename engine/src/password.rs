@@ -1,13 +1,16 @@
 //! Human passwords: argon2id hashes and the common-password check.
 
 use anyhow::{anyhow, Context};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use domain::{NewPassword, PasswordError};
 
 /// OWASP's argon2id baseline: m = 19 MiB, t = 2, p = 1.
 fn argon2() -> anyhow::Result<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow!("argon2 parameters: {e}"))?;
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow!("argon2 parameters: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -29,7 +32,9 @@ pub async fn hash(password: &str) -> anyhow::Result<String> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
         let salt = SaltString::generate(&mut OsRng);
-        let hash = argon2()?.hash_password(password.as_bytes(), &salt).map_err(|e| anyhow!("argon2 hashing failed: {e}"))?;
+        let hash = argon2()?
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| anyhow!("argon2 hashing failed: {e}"))?;
         Ok(hash.to_string())
     })
     .await
@@ -48,8 +53,11 @@ pub async fn verify(password: &str, stored: Option<&str>) -> anyhow::Result<bool
             Some(stored) => stored,
             None => dummy_hash()?,
         };
-        let parsed = PasswordHash::new(&stored).map_err(|e| anyhow!("stored password hash is malformed: {e}"))?;
-        let matches = argon2()?.verify_password(password.as_bytes(), &parsed).is_ok();
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|e| anyhow!("stored password hash is malformed: {e}"))?;
+        let matches = argon2()?
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(known && matches)
     })
     .await
@@ -62,7 +70,10 @@ fn dummy_hash() -> anyhow::Result<String> {
         return Ok(hash.clone());
     }
     let salt = SaltString::generate(&mut OsRng);
-    let hash = argon2()?.hash_password(b"not a real password", &salt).map_err(|e| anyhow!("argon2 hashing failed: {e}"))?.to_string();
+    let hash = argon2()?
+        .hash_password(b"not a real password", &salt)
+        .map_err(|e| anyhow!("argon2 hashing failed: {e}"))?
+        .to_string();
     Ok(DUMMY.get_or_init(|| hash).clone())
 }
 
@@ -74,16 +85,31 @@ mod tests {
     async fn a_hash_verifies_only_its_password() {
         let hash = hash("correct horse battery staple").await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("correct horse battery staple", Some(&hash)).await.unwrap());
-        assert!(!verify("Correct horse battery staple", Some(&hash)).await.unwrap());
+        assert!(verify("correct horse battery staple", Some(&hash))
+            .await
+            .unwrap());
+        assert!(!verify("Correct horse battery staple", Some(&hash))
+            .await
+            .unwrap());
         assert!(!verify("correct horse battery staple", None).await.unwrap());
     }
 
     #[test]
     fn the_most_common_passwords_are_refused() {
-        for common in ["password", "12345678", "qwertyuiop", "password1", "iloveyou1", "aaaaaaaa"] {
+        for common in [
+            "password",
+            "12345678",
+            "qwertyuiop",
+            "password1",
+            "iloveyou1",
+            "aaaaaaaa",
+        ] {
             let password = NewPassword::parse(common).unwrap();
-            assert_eq!(check_not_common(&password, &[]), Err(PasswordError::TooCommon), "{common}");
+            assert_eq!(
+                check_not_common(&password, &[]),
+                Err(PasswordError::TooCommon),
+                "{common}"
+            );
         }
         let good = NewPassword::parse("lantern orchard pivot").unwrap();
         assert_eq!(check_not_common(&good, &[]), Ok(()));
@@ -92,6 +118,9 @@ mod tests {
     #[test]
     fn a_password_made_of_the_email_is_refused() {
         let password = NewPassword::parse("ada.lovelace").unwrap();
-        assert_eq!(check_not_common(&password, &["ada.lovelace@example.org", "ada.lovelace"]), Err(PasswordError::TooCommon));
+        assert_eq!(
+            check_not_common(&password, &["ada.lovelace@example.org", "ada.lovelace"]),
+            Err(PasswordError::TooCommon)
+        );
     }
 }

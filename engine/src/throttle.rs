@@ -21,21 +21,36 @@ pub struct ThrottlePolicy {
     pub max_delay: Duration,
 }
 
-pub const ACCOUNT_POLICY: ThrottlePolicy = ThrottlePolicy { free_failures: 5, max_failures: 100, max_delay: Duration::minutes(5) };
-pub const ADDRESS_POLICY: ThrottlePolicy = ThrottlePolicy { free_failures: 20, max_failures: 1000, max_delay: Duration::minutes(5) };
+pub const ACCOUNT_POLICY: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 5,
+    max_failures: 100,
+    max_delay: Duration::minutes(5),
+};
+pub const ADDRESS_POLICY: ThrottlePolicy = ThrottlePolicy {
+    free_failures: 20,
+    max_failures: 1000,
+    max_delay: Duration::minutes(5),
+};
 const WINDOW: Duration = Duration::hours(1);
 
 impl ThrottlePolicy {
     /// When a key with `failures` in a window that began at `window_start`
     /// may try again, or `None` when it may try at once.
-    fn blocked_until(&self, failures: i32, window_start: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    fn blocked_until(
+        &self,
+        failures: i32,
+        window_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
         if failures >= self.max_failures {
             return Some(window_start + WINDOW);
         }
         if failures < self.free_failures {
             return None;
         }
-        let exponent = u32::try_from(failures - self.free_failures).unwrap_or(0).min(20);
+        let exponent = u32::try_from(failures - self.free_failures)
+            .unwrap_or(0)
+            .min(20);
         let delay = Duration::seconds(1i64 << exponent).min(self.max_delay);
         Some(now + delay)
     }
@@ -47,7 +62,10 @@ impl Engine {
         let now = self.now();
         let mut wait = 0i64;
         for key in keys {
-            if let Some(row) = login_throttle::Entity::find_by_id(key.to_string()).one(self.db()).await? {
+            if let Some(row) = login_throttle::Entity::find_by_id(key.to_string())
+                .one(self.db())
+                .await?
+            {
                 if let Some(until) = row.blocked_until.filter(|until| *until > now) {
                     wait = wait.max((until - now).num_milliseconds());
                 }
@@ -63,11 +81,16 @@ impl Engine {
     /// Counts one failure against `key`.
     pub async fn record_failure(&self, key: &str, policy: ThrottlePolicy) -> EngineResult<()> {
         let now = self.now();
-        let existing = login_throttle::Entity::find_by_id(key.to_owned()).one(self.db()).await?;
+        let existing = login_throttle::Entity::find_by_id(key.to_owned())
+            .one(self.db())
+            .await?;
         match existing {
             Some(row) => {
-                let (window_start, failures) =
-                    if row.window_started_at + WINDOW <= now { (now, 1) } else { (row.window_started_at, row.failures.saturating_add(1)) };
+                let (window_start, failures) = if row.window_started_at + WINDOW <= now {
+                    (now, 1)
+                } else {
+                    (row.window_started_at, row.failures.saturating_add(1))
+                };
                 let mut active: login_throttle::ActiveModel = row.into();
                 active.failures = Set(failures);
                 active.window_started_at = Set(window_start);
@@ -92,7 +115,9 @@ impl Engine {
 
     /// A successful sign-in clears the account's count (not the address's).
     pub async fn clear_failures(&self, key: &str) -> EngineResult<()> {
-        login_throttle::Entity::delete_by_id(key.to_owned()).exec(self.db()).await?;
+        login_throttle::Entity::delete_by_id(key.to_owned())
+            .exec(self.db())
+            .await?;
         Ok(())
     }
 }
@@ -106,9 +131,21 @@ mod tests {
         let now = Utc::now();
         let policy = ACCOUNT_POLICY;
         assert_eq!(policy.blocked_until(4, now, now), None);
-        assert_eq!(policy.blocked_until(5, now, now), Some(now + Duration::seconds(1)));
-        assert_eq!(policy.blocked_until(7, now, now), Some(now + Duration::seconds(4)));
-        assert_eq!(policy.blocked_until(60, now, now), Some(now + Duration::minutes(5)));
-        assert_eq!(policy.blocked_until(100, now - Duration::minutes(10), now), Some(now + Duration::minutes(50)));
+        assert_eq!(
+            policy.blocked_until(5, now, now),
+            Some(now + Duration::seconds(1))
+        );
+        assert_eq!(
+            policy.blocked_until(7, now, now),
+            Some(now + Duration::seconds(4))
+        );
+        assert_eq!(
+            policy.blocked_until(60, now, now),
+            Some(now + Duration::minutes(5))
+        );
+        assert_eq!(
+            policy.blocked_until(100, now - Duration::minutes(10), now),
+            Some(now + Duration::minutes(50))
+        );
     }
 }

@@ -41,7 +41,9 @@ impl TokenPrincipal {
         if self.scopes.contains(&scope) {
             Ok(())
         } else {
-            Err(EngineError::Forbidden(format!("This token lacks the `{scope}` scope.")))
+            Err(EngineError::Forbidden(format!(
+                "This token lacks the `{scope}` scope."
+            )))
         }
     }
 }
@@ -50,7 +52,9 @@ impl TryFrom<api_tokens::Model> for TokenInfo {
     type Error = EngineError;
     fn try_from(row: api_tokens::Model) -> Result<Self, Self::Error> {
         Ok(Self {
-            scopes: TokenScope::parse_list(&row.scopes).map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored token scopes: {e}")))?,
+            scopes: TokenScope::parse_list(&row.scopes).map_err(|e| {
+                EngineError::Unexpected(anyhow::anyhow!("stored token scopes: {e}"))
+            })?,
             id: row.id,
             name: row.name,
             created_at: row.created_at,
@@ -64,23 +68,45 @@ const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
 
 impl Engine {
     /// Creates a token for `user_id`; returns the token (shown once) and its listing.
-    pub async fn create_personal_token(&self, user_id: &str, name: &str, scopes: &[String], expires_in_days: Option<i64>) -> EngineResult<(String, TokenInfo)> {
+    pub async fn create_personal_token(
+        &self,
+        user_id: &str,
+        name: &str,
+        scopes: &[String],
+        expires_in_days: Option<i64>,
+    ) -> EngineResult<(String, TokenInfo)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(EngineError::invalid("name", "Give the token a name of 1 to 100 characters, so you can recognise it later."));
+            return Err(EngineError::invalid(
+                "name",
+                "Give the token a name of 1 to 100 characters, so you can recognise it later.",
+            ));
         }
         if scopes.is_empty() {
             return Err(EngineError::invalid("scopes", "Choose at least one scope."));
         }
-        let mut parsed = scopes.iter().map(|s| TokenScope::parse_personal(s)).collect::<Result<Vec<_>, _>>().map_err(|e| EngineError::invalid("scopes", e.to_string()))?;
+        let mut parsed = scopes
+            .iter()
+            .map(|s| TokenScope::parse_personal(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::invalid("scopes", e.to_string()))?;
         parsed.sort();
         parsed.dedup();
         let expires_at = match expires_in_days {
             None => None,
             Some(days) if (1..=366).contains(&days) => Some(self.now() + Duration::days(days)),
-            Some(_) => return Err(EngineError::invalid("expires_in_days", "A token expires after 1 to 366 days, or never.")),
+            Some(_) => {
+                return Err(EngineError::invalid(
+                    "expires_in_days",
+                    "A token expires after 1 to 366 days, or never.",
+                ))
+            }
         };
-        if users::Entity::find_by_id(user_id.to_owned()).one(self.db()).await?.is_none() {
+        if users::Entity::find_by_id(user_id.to_owned())
+            .one(self.db())
+            .await?
+            .is_none()
+        {
             return Err(EngineError::not_found("No such user."));
         }
         let token = format!("{PERSONAL_TOKEN_PREFIX}{}", random_token());
@@ -132,23 +158,35 @@ impl Engine {
 
     /// Resolves a bearer token to its user and scopes.
     pub async fn authenticate_personal_token(&self, bearer: &str) -> EngineResult<TokenPrincipal> {
-        let invalid = || EngineError::Unauthenticated("The token is invalid, expired or revoked.".into());
+        let invalid =
+            || EngineError::Unauthenticated("The token is invalid, expired or revoked.".into());
         if !bearer.starts_with(PERSONAL_TOKEN_PREFIX) {
             return Err(invalid());
         }
         let now = self.now();
-        let row = api_tokens::Entity::find().filter(api_tokens::Column::TokenHash.eq(token_hash(bearer))).one(self.db()).await?.ok_or_else(invalid)?;
+        let row = api_tokens::Entity::find()
+            .filter(api_tokens::Column::TokenHash.eq(token_hash(bearer)))
+            .one(self.db())
+            .await?
+            .ok_or_else(invalid)?;
         if row.revoked_at.is_some() || row.expires_at.is_some_and(|at| at <= now) {
             return Err(invalid());
         }
         let account = self.account(&row.user_id).await?.ok_or_else(invalid)?;
         // Record use, but write at most once a minute per token.
-        if row.last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
+        if row
+            .last_used_at
+            .is_none_or(|at| now - at >= LAST_USED_GRANULARITY)
+        {
             let mut active: api_tokens::ActiveModel = row.clone().into();
             active.last_used_at = Set(Some(now));
             active.update(self.db()).await?;
         }
         let info = TokenInfo::try_from(row)?;
-        Ok(TokenPrincipal { account, token_id: info.id, scopes: info.scopes })
+        Ok(TokenPrincipal {
+            account,
+            token_id: info.id,
+            scopes: info.scopes,
+        })
     }
 }

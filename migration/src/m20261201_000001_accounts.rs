@@ -12,7 +12,11 @@ impl MigrationName for Migration {
 }
 
 fn id(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).string_len(40).not_null().primary_key().to_owned()
+    ColumnDef::new(name)
+        .string_len(40)
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 fn reference(name: impl IntoIden) -> ColumnDef {
@@ -20,11 +24,17 @@ fn reference(name: impl IntoIden) -> ColumnDef {
 }
 
 fn at(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn at_null(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -34,12 +44,22 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Users::Table)
                 .col(id(Users::Id))
-                .col(ColumnDef::new(Users::Email).string_len(254).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Users::Email)
+                        .string_len(254)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Users::PasswordHash).string().not_null())
                 .col(at_null(Users::EmailVerifiedAt))
                 .col(ColumnDef::new(Users::PlatformRole).string_len(16).null())
                 // Bumped when the password changes: sessions from before end.
-                .col(ColumnDef::new(Users::SessionEpoch).integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(Users::SessionEpoch)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
                 .col(at(Users::CreatedAt))
                 .col(at(Users::UpdatedAt))
                 .to_owned(),
@@ -51,12 +71,26 @@ impl MigrationTrait for Migration {
                 .table(EmailTokens::Table)
                 .col(id(EmailTokens::Id))
                 .col(reference(EmailTokens::UserId))
-                .col(ColumnDef::new(EmailTokens::Purpose).string_len(16).not_null())
-                .col(ColumnDef::new(EmailTokens::TokenHash).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(EmailTokens::Purpose)
+                        .string_len(16)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(EmailTokens::TokenHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(at(EmailTokens::ExpiresAt))
                 .col(at_null(EmailTokens::UsedAt))
                 .col(at(EmailTokens::CreatedAt))
-                .foreign_key(ForeignKey::create().from(EmailTokens::Table, EmailTokens::UserId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(EmailTokens::Table, EmailTokens::UserId)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
@@ -64,7 +98,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(LoginThrottle::Table)
-                .col(ColumnDef::new(LoginThrottle::Key).string_len(300).not_null().primary_key())
+                .col(
+                    ColumnDef::new(LoginThrottle::Key)
+                        .string_len(300)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(LoginThrottle::Failures).integer().not_null())
                 .col(at(LoginThrottle::WindowStartedAt))
                 .col(at(LoginThrottle::LastFailureAt))
@@ -77,7 +116,11 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(MailOutbox::Table)
                 .col(id(MailOutbox::Id))
-                .col(ColumnDef::new(MailOutbox::ToAddress).string_len(254).not_null())
+                .col(
+                    ColumnDef::new(MailOutbox::ToAddress)
+                        .string_len(254)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(MailOutbox::Subject).string().not_null())
                 .col(ColumnDef::new(MailOutbox::BodyText).text().not_null())
                 .col(ColumnDef::new(MailOutbox::Attempts).integer().not_null())
@@ -89,14 +132,26 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_mail_outbox_due").table(MailOutbox::Table).col(MailOutbox::SentAt).col(MailOutbox::NextAttemptAt).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_mail_outbox_due")
+                .table(MailOutbox::Table)
+                .col(MailOutbox::SentAt)
+                .col(MailOutbox::NextAttemptAt)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
                 .table(Publishers::Table)
                 .col(id(Publishers::Id))
-                .col(ColumnDef::new(Publishers::Slug).string_len(48).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Publishers::Slug)
+                        .string_len(48)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Publishers::Name).string_len(120).not_null())
                 .col(at(Publishers::CreatedAt))
                 .to_owned(),
@@ -107,11 +162,29 @@ impl MigrationTrait for Migration {
                 .table(PublisherMembers::Table)
                 .col(reference(PublisherMembers::PublisherId))
                 .col(reference(PublisherMembers::UserId))
-                .col(ColumnDef::new(PublisherMembers::Role).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(PublisherMembers::Role)
+                        .string_len(16)
+                        .not_null(),
+                )
                 .col(at(PublisherMembers::CreatedAt))
-                .primary_key(Index::create().col(PublisherMembers::PublisherId).col(PublisherMembers::UserId))
-                .foreign_key(ForeignKey::create().from(PublisherMembers::Table, PublisherMembers::PublisherId).to(Publishers::Table, Publishers::Id).on_delete(ForeignKeyAction::Cascade))
-                .foreign_key(ForeignKey::create().from(PublisherMembers::Table, PublisherMembers::UserId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade))
+                .primary_key(
+                    Index::create()
+                        .col(PublisherMembers::PublisherId)
+                        .col(PublisherMembers::UserId),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(PublisherMembers::Table, PublisherMembers::PublisherId)
+                        .to(Publishers::Table, Publishers::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(PublisherMembers::Table, PublisherMembers::UserId)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
@@ -120,7 +193,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Tenants::Table)
                 .col(id(Tenants::Id))
-                .col(ColumnDef::new(Tenants::Slug).string_len(48).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Tenants::Slug)
+                        .string_len(48)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Tenants::Name).string_len(120).not_null())
                 .col(at(Tenants::CreatedAt))
                 .to_owned(),
@@ -131,11 +209,29 @@ impl MigrationTrait for Migration {
                 .table(TenantMembers::Table)
                 .col(reference(TenantMembers::TenantId))
                 .col(reference(TenantMembers::UserId))
-                .col(ColumnDef::new(TenantMembers::Role).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(TenantMembers::Role)
+                        .string_len(16)
+                        .not_null(),
+                )
                 .col(at(TenantMembers::CreatedAt))
-                .primary_key(Index::create().col(TenantMembers::TenantId).col(TenantMembers::UserId))
-                .foreign_key(ForeignKey::create().from(TenantMembers::Table, TenantMembers::TenantId).to(Tenants::Table, Tenants::Id).on_delete(ForeignKeyAction::Cascade))
-                .foreign_key(ForeignKey::create().from(TenantMembers::Table, TenantMembers::UserId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade))
+                .primary_key(
+                    Index::create()
+                        .col(TenantMembers::TenantId)
+                        .col(TenantMembers::UserId),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(TenantMembers::Table, TenantMembers::TenantId)
+                        .to(Tenants::Table, Tenants::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(TenantMembers::Table, TenantMembers::UserId)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
@@ -145,14 +241,25 @@ impl MigrationTrait for Migration {
                 .col(id(Invitations::Id))
                 .col(ColumnDef::new(Invitations::Kind).string_len(16).not_null())
                 .col(reference(Invitations::TargetId))
-                .col(ColumnDef::new(Invitations::Email).string_len(254).not_null())
+                .col(
+                    ColumnDef::new(Invitations::Email)
+                        .string_len(254)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Invitations::Role).string_len(16).not_null())
                 .col(at(Invitations::CreatedAt))
                 .col(at_null(Invitations::AcceptedAt))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_invitations_email").table(Invitations::Table).col(Invitations::Email).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("idx_invitations_email")
+                .table(Invitations::Table)
+                .col(Invitations::Email)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -160,13 +267,23 @@ impl MigrationTrait for Migration {
                 .col(id(ApiTokens::Id))
                 .col(reference(ApiTokens::UserId))
                 .col(ColumnDef::new(ApiTokens::Name).string_len(100).not_null())
-                .col(ColumnDef::new(ApiTokens::TokenHash).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(ApiTokens::TokenHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(ApiTokens::Scopes).string().not_null())
                 .col(at(ApiTokens::CreatedAt))
                 .col(at_null(ApiTokens::ExpiresAt))
                 .col(at_null(ApiTokens::LastUsedAt))
                 .col(at_null(ApiTokens::RevokedAt))
-                .foreign_key(ForeignKey::create().from(ApiTokens::Table, ApiTokens::UserId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ApiTokens::Table, ApiTokens::UserId)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
@@ -193,22 +310,104 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Users { Table, Id, Email, PasswordHash, EmailVerifiedAt, PlatformRole, SessionEpoch, CreatedAt, UpdatedAt }
+enum Users {
+    Table,
+    Id,
+    Email,
+    PasswordHash,
+    EmailVerifiedAt,
+    PlatformRole,
+    SessionEpoch,
+    CreatedAt,
+    UpdatedAt,
+}
 #[derive(DeriveIden)]
-enum EmailTokens { Table, Id, UserId, Purpose, TokenHash, ExpiresAt, UsedAt, CreatedAt }
+enum EmailTokens {
+    Table,
+    Id,
+    UserId,
+    Purpose,
+    TokenHash,
+    ExpiresAt,
+    UsedAt,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum LoginThrottle { Table, Key, Failures, WindowStartedAt, LastFailureAt, BlockedUntil }
+enum LoginThrottle {
+    Table,
+    Key,
+    Failures,
+    WindowStartedAt,
+    LastFailureAt,
+    BlockedUntil,
+}
 #[derive(DeriveIden)]
-enum MailOutbox { Table, Id, ToAddress, Subject, BodyText, Attempts, NextAttemptAt, LockedUntil, SentAt, LastError, CreatedAt }
+enum MailOutbox {
+    Table,
+    Id,
+    ToAddress,
+    Subject,
+    BodyText,
+    Attempts,
+    NextAttemptAt,
+    LockedUntil,
+    SentAt,
+    LastError,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum Publishers { Table, Id, Slug, Name, CreatedAt }
+enum Publishers {
+    Table,
+    Id,
+    Slug,
+    Name,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum PublisherMembers { Table, PublisherId, UserId, Role, CreatedAt }
+enum PublisherMembers {
+    Table,
+    PublisherId,
+    UserId,
+    Role,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum Tenants { Table, Id, Slug, Name, CreatedAt }
+enum Tenants {
+    Table,
+    Id,
+    Slug,
+    Name,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum TenantMembers { Table, TenantId, UserId, Role, CreatedAt }
+enum TenantMembers {
+    Table,
+    TenantId,
+    UserId,
+    Role,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum Invitations { Table, Id, Kind, TargetId, Email, Role, CreatedAt, AcceptedAt }
+enum Invitations {
+    Table,
+    Id,
+    Kind,
+    TargetId,
+    Email,
+    Role,
+    CreatedAt,
+    AcceptedAt,
+}
 #[derive(DeriveIden)]
-enum ApiTokens { Table, Id, UserId, Name, TokenHash, Scopes, CreatedAt, ExpiresAt, LastUsedAt, RevokedAt }
+enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    Name,
+    TokenHash,
+    Scopes,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+    RevokedAt,
+}

@@ -13,7 +13,11 @@ use engine::SystemClock;
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "sidecar", version, about = "Sidecar: the marketplace and registration portal for SMART on FHIR apps")]
+#[command(
+    name = "sidecar",
+    version,
+    about = "Sidecar: the marketplace and registration portal for SMART on FHIR apps"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -94,24 +98,72 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => bail!("serve is run by main"),
         Command::Migrate => println!("Database is up to date."),
-        Command::User { command: UserCommand::Create { email, role } } => {
+        Command::User {
+            command: UserCommand::Create { email, role },
+        } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("could not read the password from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("could not read the password from stdin")?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let account = engine.create_verified_user(&email, password, role).await.map_err(user_error)?;
-            println!("User {} is ready{}.", account.email, role.map(|r| format!(" with the {r} role")).unwrap_or_default());
+            let account = engine
+                .create_verified_user(&email, password, role)
+                .await
+                .map_err(user_error)?;
+            println!(
+                "User {} is ready{}.",
+                account.email,
+                role.map(|r| format!(" with the {r} role"))
+                    .unwrap_or_default()
+            );
         }
-        Command::Token { command: TokenCommand::Create { email, scopes, name, expires_in_days } } => {
-            let email = domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let user = engine.find_user_by_email(&email).await.map_err(user_error)?.with_context(|| format!("there is no account for {email}"))?;
-            let (token, info) = engine.create_personal_token(&user.id, &name, &scopes, expires_in_days).await.map_err(user_error)?;
-            eprintln!("Created token {} for {} with scopes: {}", info.id, email, domain::TokenScope::join(&info.scopes));
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    scopes,
+                    name,
+                    expires_in_days,
+                },
+        } => {
+            let email =
+                domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let user = engine
+                .find_user_by_email(&email)
+                .await
+                .map_err(user_error)?
+                .with_context(|| format!("there is no account for {email}"))?;
+            let (token, info) = engine
+                .create_personal_token(&user.id, &name, &scopes, expires_in_days)
+                .await
+                .map_err(user_error)?;
+            eprintln!(
+                "Created token {} for {} with scopes: {}",
+                info.id,
+                email,
+                domain::TokenScope::join(&info.scopes)
+            );
             println!("{token}");
         }
-        Command::Tenant { command: TenantCommand::Create { slug, name, admin_email } } => {
-            match engine.create_tenant_as_operator(&slug, &name, &admin_email).await.map_err(user_error)? {
-                TenantAdmin::Member(email) => println!("Tenant {slug} created; {email} is its admin."),
-                TenantAdmin::Invited(email) => println!("Tenant {slug} created; {email} has no account yet and was invited by mail."),
+        Command::Tenant {
+            command:
+                TenantCommand::Create {
+                    slug,
+                    name,
+                    admin_email,
+                },
+        } => {
+            match engine
+                .create_tenant_as_operator(&slug, &name, &admin_email)
+                .await
+                .map_err(user_error)?
+            {
+                TenantAdmin::Member(email) => {
+                    println!("Tenant {slug} created; {email} is its admin.")
+                }
+                TenantAdmin::Invited(email) => println!(
+                    "Tenant {slug} created; {email} has no account yet and was invited by mail."
+                ),
             }
             deliver_mail_now(&engine).await?;
         }

@@ -56,7 +56,11 @@ impl Config {
     /// Reads the process environment and `./sidecar.toml` if present.
     pub fn load() -> anyhow::Result<Self> {
         let file = Path::new("sidecar.toml");
-        let mut values = if file.exists() { read_toml(file)? } else { BTreeMap::new() };
+        let mut values = if file.exists() {
+            read_toml(file)?
+        } else {
+            BTreeMap::new()
+        };
         for key in KEYS {
             if let Ok(value) = std::env::var(key) {
                 values.insert((*key).to_owned(), value);
@@ -68,15 +72,26 @@ impl Config {
     /// Builds the configuration from explicit key/value pairs; empty values
     /// count as unset.
     pub fn from_values(values: &BTreeMap<String, String>) -> anyhow::Result<Self> {
-        let get = |key: &str| values.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |key: &str| {
+            values
+                .get(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let addr = match get("SIDECAR_ADDR") {
-            Some(v) => v.parse().with_context(|| format!("SIDECAR_ADDR `{v}` is not a socket address like 127.0.0.1:3000"))?,
+            Some(v) => v.parse().with_context(|| {
+                format!("SIDECAR_ADDR `{v}` is not a socket address like 127.0.0.1:3000")
+            })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
         let public_url = match get("PUBLIC_URL") {
             Some(v) => {
-                let url = Url::parse(&v).with_context(|| format!("PUBLIC_URL `{v}` is not an absolute URL like https://sidecar.example.org"))?;
+                let url = Url::parse(&v).with_context(|| {
+                    format!(
+                        "PUBLIC_URL `{v}` is not an absolute URL like https://sidecar.example.org"
+                    )
+                })?;
                 if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
                     bail!("PUBLIC_URL `{v}` must be an http or https URL with a host");
                 }
@@ -89,9 +104,21 @@ impl Config {
         };
         let data_dir = PathBuf::from(get("SIDECAR_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
         let database_url = match get("DATABASE_URL") {
-            Some(v) if v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://") => v,
-            Some(v) => bail!("DATABASE_URL `{}` is not supported: use sqlite://PATH or postgres://…", engine::db::redact(&v)),
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("sidecar.db").display()),
+            Some(v)
+                if v.starts_with("sqlite:")
+                    || v.starts_with("postgres://")
+                    || v.starts_with("postgresql://") =>
+            {
+                v
+            }
+            Some(v) => bail!(
+                "DATABASE_URL `{}` is not supported: use sqlite://PATH or postgres://…",
+                engine::db::redact(&v)
+            ),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("sidecar.db").display()
+            ),
         };
         let redis_url = match get("REDIS_URL") {
             Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Some(v),
@@ -100,15 +127,23 @@ impl Config {
         };
         let smtp_url = match get("SMTP_URL") {
             Some(v) if v.starts_with("smtp://") || v.starts_with("smtps://") => Some(v),
-            Some(_) => bail!("SMTP_URL must start with smtp:// or smtps:// (e.g. smtp://127.0.0.1:2525)"),
+            Some(_) => {
+                bail!("SMTP_URL must start with smtp:// or smtps:// (e.g. smtp://127.0.0.1:2525)")
+            }
             None => None,
         };
         let mail_from = get("SIDECAR_MAIL_FROM").unwrap_or_else(|| {
             let host = public_url.host_str().unwrap_or("localhost");
-            let host = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() { host.to_owned() } else { "sidecar.localhost".to_owned() };
+            let host = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
+                host.to_owned()
+            } else {
+                "sidecar.localhost".to_owned()
+            };
             format!("Sidecar <no-reply@{host}>")
         });
-        mail_from.parse::<lettre::message::Mailbox>().map_err(|e| anyhow::anyhow!("SIDECAR_MAIL_FROM `{mail_from}` is not a mail address: {e}"))?;
+        mail_from.parse::<lettre::message::Mailbox>().map_err(|e| {
+            anyhow::anyhow!("SIDECAR_MAIL_FROM `{mail_from}` is not a mail address: {e}")
+        })?;
         let master_key = match get("SIDECAR_MASTER_KEY") {
             Some(v) => Some(parse_master_key(&v).context("SIDECAR_MASTER_KEY must be 64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`")?),
             None => None,
@@ -123,7 +158,18 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(v) => bail!("SIDECAR_LOG_FORMAT `{v}` must be text or json"),
         };
-        Ok(Self { addr, public_url, data_dir, database_url, redis_url, smtp_url, mail_from, master_key, allow_private_fetch, log_format })
+        Ok(Self {
+            addr,
+            public_url,
+            data_dir,
+            database_url,
+            redis_url,
+            smtp_url,
+            mail_from,
+            master_key,
+            allow_private_fetch,
+            log_format,
+        })
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix behind https.
@@ -144,13 +190,18 @@ impl Config {
         }
         let path = self.data_dir.join("master.key");
         if path.exists() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
-            return parse_master_key(text.trim()).with_context(|| format!("{} does not hold a valid master key", path.display()));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            return parse_master_key(text.trim())
+                .with_context(|| format!("{} does not hold a valid master key", path.display()));
         }
-        std::fs::create_dir_all(&self.data_dir).with_context(|| format!("could not create the data dir {}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!("could not create the data dir {}", self.data_dir.display())
+        })?;
         let mut key = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-        write_private(&path, &hex::encode(key)).with_context(|| format!("could not write {}", path.display()))?;
+        write_private(&path, &hex::encode(key))
+            .with_context(|| format!("could not write {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a new master key");
         Ok(MasterKey(key))
     }
@@ -158,7 +209,9 @@ impl Config {
 
 fn parse_master_key(text: &str) -> anyhow::Result<MasterKey> {
     let bytes = hex::decode(text).context("not hex")?;
-    let key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("not 32 bytes"))?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("not 32 bytes"))?;
     Ok(MasterKey(key))
 }
 
@@ -172,19 +225,30 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 fn read_toml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
-    let table: toml::Table = text.parse().with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
         let upper = key.to_ascii_uppercase();
         if !KEYS.contains(&upper.as_str()) {
-            bail!("{}: unknown key `{key}` (known: {})", path.display(), KEYS.join(", "));
+            bail!(
+                "{}: unknown key `{key}` (known: {})",
+                path.display(),
+                KEYS.join(", ")
+            );
         }
         let text = match value {
             toml::Value::String(s) => s,
             toml::Value::Boolean(b) => b.to_string(),
             toml::Value::Integer(i) => i.to_string(),
-            other => bail!("{}: `{key}` must be a string, not {}", path.display(), other.type_str()),
+            other => bail!(
+                "{}: `{key}` must be a string, not {}",
+                path.display(),
+                other.type_str()
+            ),
         };
         values.insert(upper, text);
     }
@@ -196,7 +260,12 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
-        Config::from_values(&pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+        Config::from_values(
+            &pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -228,6 +297,8 @@ mod tests {
 
     #[test]
     fn https_public_urls_make_cookies_secure() {
-        assert!(config(&[("PUBLIC_URL", "https://sidecar.example.org")]).unwrap().is_https());
+        assert!(config(&[("PUBLIC_URL", "https://sidecar.example.org")])
+            .unwrap()
+            .is_https());
     }
 }

@@ -36,12 +36,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let sidecar = server::build(config, leptos, None).await?;
     sidecar.sessions.spawn_cleanup();
     tokio::spawn(sidecar.mail_worker.run());
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr} (SIDECAR_ADDR)"))?;
-    tracing::info!(%addr, %public_url, "Sidecar is listening");
-    axum::serve(listener, sidecar.router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .context("the server stopped with an error")
+        .with_context(|| format!("could not listen on {addr} (SIDECAR_ADDR)"))?;
+    tracing::info!(%addr, %public_url, "Sidecar is listening");
+    axum::serve(
+        listener,
+        sidecar
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped with an error")
 }

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
-use tower_sessions_redis_store::fred::prelude::{ClientLike, Config as RedisConfig, Pool as RedisPool};
+use tower_sessions_redis_store::fred::prelude::{
+    ClientLike, Config as RedisConfig, Pool as RedisPool,
+};
 use tower_sessions_redis_store::RedisStore;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
@@ -22,20 +24,30 @@ impl Store {
     /// stores reuse the engine's connection pool.
     pub async fn connect(db: &DatabaseConnection, redis_url: Option<&str>) -> anyhow::Result<Self> {
         if let Some(url) = redis_url {
-            let config = RedisConfig::from_url(url).context("REDIS_URL is not a valid Redis URL")?;
-            let pool = RedisPool::new(config, None, None, None, 4).context("could not create the Redis pool")?;
-            pool.init().await.context("could not connect to Redis at REDIS_URL")?;
+            let config =
+                RedisConfig::from_url(url).context("REDIS_URL is not a valid Redis URL")?;
+            let pool = RedisPool::new(config, None, None, None, 4)
+                .context("could not create the Redis pool")?;
+            pool.init()
+                .await
+                .context("could not connect to Redis at REDIS_URL")?;
             return Ok(Self::Redis(RedisStore::new(pool)));
         }
         match db.get_database_backend() {
             sea_orm::DatabaseBackend::Sqlite => {
                 let store = SqliteStore::new(db.get_sqlite_connection_pool().clone());
-                store.migrate().await.context("could not create the session table")?;
+                store
+                    .migrate()
+                    .await
+                    .context("could not create the session table")?;
                 Ok(Self::Sqlite(store))
             }
             sea_orm::DatabaseBackend::Postgres => {
                 let store = PostgresStore::new(db.get_postgres_connection_pool().clone());
-                store.migrate().await.context("could not create the session table")?;
+                store
+                    .migrate()
+                    .await
+                    .context("could not create the session table")?;
                 Ok(Self::Postgres(store))
             }
             other => anyhow::bail!("sessions are not supported on {other:?}"),

@@ -21,28 +21,51 @@ pub struct Sidecar {
 /// The engine alone, for the command line: connects and migrates.
 pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Engine> {
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("could not create the data dir {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "could not create the data dir {}",
+                config.data_dir.display()
+            )
+        })?;
     }
     let db = engine::db::connect(&config.database_url).await?;
     engine::db::migrate(&db).await?;
     let engine_config = EngineConfig {
         public_url: config.public_url.clone(),
-        mail: MailConfig { smtp_url: config.smtp_url.clone(), file_dir: config.data_dir.join("mail"), from: config.mail_from.clone() },
+        mail: MailConfig {
+            smtp_url: config.smtp_url.clone(),
+            file_dir: config.data_dir.join("mail"),
+            from: config.mail_from.clone(),
+        },
     };
     Ok(Engine::new(db, clock, engine_config))
 }
 
 /// Builds everything `serve` runs. `clock` is the system clock except in tests.
-pub async fn build(config: Config, leptos: LeptosOptions, clock: Option<Arc<dyn Clock>>) -> anyhow::Result<Sidecar> {
+pub async fn build(
+    config: Config,
+    leptos: LeptosOptions,
+    clock: Option<Arc<dyn Clock>>,
+) -> anyhow::Result<Sidecar> {
     let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
     config.master_key_or_generate()?;
     let engine = engine(&config, clock).await?;
     let sessions = Store::connect(engine.db(), config.redis_url.as_deref()).await?;
     let mail_worker = MailWorker::new(engine.clone(), &engine.config().mail)?;
     let metrics = crate::telemetry::metrics_handle()?;
-    let state = AppState { engine: engine.clone(), leptos: leptos.clone(), config: Arc::new(config), metrics };
+    let state = AppState {
+        engine: engine.clone(),
+        leptos: leptos.clone(),
+        config: Arc::new(config),
+        metrics,
+    };
     let router = http::router(state, sessions.clone());
-    Ok(Sidecar { router, engine, mail_worker, sessions })
+    Ok(Sidecar {
+        router,
+        engine,
+        mail_worker,
+        sessions,
+    })
 }
 
 /// Leptos settings: from `Cargo.toml` when run from the repository root
@@ -50,12 +73,19 @@ pub async fn build(config: Config, leptos: LeptosOptions, clock: Option<Arc<dyn 
 /// build uses.
 pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
     if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
-        return Ok(leptos::config::get_configuration(None).context("could not read the LEPTOS_* settings")?.leptos_options);
+        return Ok(leptos::config::get_configuration(None)
+            .context("could not read the LEPTOS_* settings")?
+            .leptos_options);
     }
     if std::path::Path::new("Cargo.toml").exists() {
         if let Ok(conf) = leptos::config::get_configuration(Some("Cargo.toml")) {
             return Ok(conf.leptos_options);
         }
     }
-    Ok(LeptosOptions::builder().output_name("sidecar").site_root("target/site").site_pkg_dir("pkg").hash_files(true).build())
+    Ok(LeptosOptions::builder()
+        .output_name("sidecar")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .hash_files(true)
+        .build())
 }

@@ -2,6 +2,8 @@
 //! by itself once it answers. PostgreSQL only (the database is reached
 //! through a TCP proxy the test can cut); run by `scripts/test.sh`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +30,9 @@ impl Proxy {
         let (up2, cut2) = (up.clone(), cut.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
                 if !up2.load(Ordering::SeqCst) {
                     drop(client);
                     continue;
@@ -36,7 +40,9 @@ impl Proxy {
                 let target = target.clone();
                 let cut = cut2.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(target).await else { return };
+                    let Ok(mut server) = TcpStream::connect(target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         _ = cut.notified() => {}
@@ -68,11 +74,20 @@ async fn readiness_fails_while_the_database_is_unreachable_and_recovers() {
     let dir = std::env::temp_dir().join(format!("sidecar-ready-{}", uuid::Uuid::new_v4().simple()));
     let direct = support::fresh_database_url(&dir).await;
     let url = url::Url::parse(&direct).unwrap();
-    let proxy = Proxy::start(format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))).await;
+    let proxy = Proxy::start(format!(
+        "{}:{}",
+        url.host_str().unwrap(),
+        url.port().unwrap_or(5432)
+    ))
+    .await;
     let mut proxied = url.clone();
     proxied.set_port(Some(proxy.port)).unwrap();
 
-    let app = support::spawn_app_with(support::Options { database_url: Some(proxied.to_string()), ..Default::default() }).await;
+    let app = support::spawn_app_with(support::Options {
+        database_url: Some(proxied.to_string()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(ready(&app).await, StatusCode::OK);
 
     proxy.down();
@@ -84,9 +99,16 @@ async fn readiness_fails_while_the_database_is_unreachable_and_recovers() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(saw_down, "/readyz should fail while the database is unreachable");
+    assert!(
+        saw_down,
+        "/readyz should fail while the database is unreachable"
+    );
     let health = reqwest::get(app.url("/healthz")).await.unwrap();
-    assert_eq!(health.status(), StatusCode::OK, "the process itself is still up");
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "the process itself is still up"
+    );
 
     proxy.up();
     let mut recovered = false;
@@ -97,5 +119,8 @@ async fn readiness_fails_while_the_database_is_unreachable_and_recovers() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(recovered, "/readyz should recover by itself once the database answers");
+    assert!(
+        recovered,
+        "/readyz should recover by itself once the database answers"
+    );
 }

@@ -53,7 +53,11 @@ pub fn Footer() -> impl IntoView {
 
 /// A narrow card for account forms.
 #[component]
-pub fn AuthCard(title: &'static str, #[prop(optional)] lead: Option<&'static str>, children: Children) -> impl IntoView {
+pub fn AuthCard(
+    title: &'static str,
+    #[prop(optional)] lead: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <section class="auth-card card" aria-labelledby="auth-title">
             <h1 id="auth-title">{title}</h1>

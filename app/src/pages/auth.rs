@@ -18,7 +18,10 @@ fn query(name: &'static str) -> impl Fn() -> String + Clone + Send + Sync + 'sta
 }
 
 /// Loads the page state for `form` and renders `body` with it.
-fn with_state<V: IntoView + 'static>(form: &'static str, body: impl Fn(PageState) -> V + Clone + Send + Sync + 'static) -> impl IntoView {
+fn with_state<V: IntoView + 'static>(
+    form: &'static str,
+    body: impl Fn(PageState) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let state = Resource::new(|| (), move |_| load_page(form.to_owned()));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -33,7 +36,8 @@ fn with_state<V: IntoView + 'static>(form: &'static str, body: impl Fn(PageState
     }
 }
 
-const PASSWORD_HINT: &str = "8 to 128 characters. A phrase of unrelated words is strong and easy to remember.";
+const PASSWORD_HINT: &str =
+    "8 to 128 characters. A phrase of unrelated words is strong and easy to remember.";
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
@@ -139,7 +143,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let token = query("token");
-    let live = Resource::new(token.clone(), |token| async move { if token.is_empty() { Ok(false) } else { reset_link_is_live(token).await } });
+    let live = Resource::new(token.clone(), |token| async move {
+        if token.is_empty() {
+            Ok(false)
+        } else {
+            reset_link_is_live(token).await
+        }
+    });
     view! {
         <Title text="Choose a new password"/>
         <AuthCard title="Choose a new password">

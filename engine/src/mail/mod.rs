@@ -29,7 +29,13 @@ pub struct MailConfig {
 }
 
 /// Queues a message; delivery happens after the transaction commits.
-pub async fn enqueue(conn: &impl ConnectionTrait, now: DateTime<Utc>, to: &str, subject: &str, body: &str) -> EngineResult<()> {
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> EngineResult<()> {
     mail_outbox::ActiveModel {
         id: Set(new_id("mail")),
         to_address: Set(to.to_owned()),

@@ -38,12 +38,22 @@ impl MailWorker {
     pub fn new(engine: Engine, config: &MailConfig) -> anyhow::Result<Self> {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url).context("SMTP_URL is not a valid SMTP URL")?.timeout(Some(StdDuration::from_secs(20))).build(),
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .context("SMTP_URL is not a valid SMTP URL")?
+                    .timeout(Some(StdDuration::from_secs(20)))
+                    .build(),
             ),
             None => Transport::Files(config.file_dir.clone()),
         };
-        let from = config.from.parse().with_context(|| format!("mail sender `{}` is not a valid address", config.from))?;
-        Ok(Self { engine, transport, from })
+        let from = config
+            .from
+            .parse()
+            .with_context(|| format!("mail sender `{}` is not a valid address", config.from))?;
+        Ok(Self {
+            engine,
+            transport,
+            from,
+        })
     }
 
     /// Runs until the process ends: delivers what is due, then waits for a
@@ -66,7 +76,11 @@ impl MailWorker {
             .filter(mail_outbox::Column::SentAt.is_null())
             .filter(mail_outbox::Column::Attempts.lt(MAX_ATTEMPTS))
             .filter(mail_outbox::Column::NextAttemptAt.lte(now))
-            .filter(Condition::any().add(mail_outbox::Column::LockedUntil.is_null()).add(mail_outbox::Column::LockedUntil.lt(now)))
+            .filter(
+                Condition::any()
+                    .add(mail_outbox::Column::LockedUntil.is_null())
+                    .add(mail_outbox::Column::LockedUntil.lt(now)),
+            )
             .order_by_asc(mail_outbox::Column::NextAttemptAt)
             .limit(BATCH)
             .all(self.engine.db())
@@ -82,7 +96,10 @@ impl MailWorker {
                     mail_outbox::Entity::update_many()
                         .col_expr(mail_outbox::Column::SentAt, Expr::value(self.engine.now()))
                         .col_expr(mail_outbox::Column::Attempts, Expr::value(row.attempts + 1))
-                        .col_expr(mail_outbox::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                        .col_expr(
+                            mail_outbox::Column::LockedUntil,
+                            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                        )
                         .filter(mail_outbox::Column::Id.eq(row.id.clone()))
                         .exec(self.engine.db())
                         .await
@@ -96,9 +113,18 @@ impl MailWorker {
                     let backoff = Duration::seconds((30i64 << attempts.clamp(0, 7)).min(3600));
                     mail_outbox::Entity::update_many()
                         .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
-                        .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(self.engine.now() + backoff))
-                        .col_expr(mail_outbox::Column::LastError, Expr::value(format!("{e:#}")))
-                        .col_expr(mail_outbox::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                        .col_expr(
+                            mail_outbox::Column::NextAttemptAt,
+                            Expr::value(self.engine.now() + backoff),
+                        )
+                        .col_expr(
+                            mail_outbox::Column::LastError,
+                            Expr::value(format!("{e:#}")),
+                        )
+                        .col_expr(
+                            mail_outbox::Column::LockedUntil,
+                            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                        )
                         .filter(mail_outbox::Column::Id.eq(row.id.clone()))
                         .exec(self.engine.db())
                         .await
@@ -113,10 +139,17 @@ impl MailWorker {
     async fn claim(&self, row: &mail_outbox::Model) -> anyhow::Result<bool> {
         let now = self.engine.now();
         let result = mail_outbox::Entity::update_many()
-            .col_expr(mail_outbox::Column::LockedUntil, Expr::value(now + CLAIM_FOR))
+            .col_expr(
+                mail_outbox::Column::LockedUntil,
+                Expr::value(now + CLAIM_FOR),
+            )
             .filter(mail_outbox::Column::Id.eq(row.id.clone()))
             .filter(mail_outbox::Column::SentAt.is_null())
-            .filter(Condition::any().add(mail_outbox::Column::LockedUntil.is_null()).add(mail_outbox::Column::LockedUntil.lt(now)))
+            .filter(
+                Condition::any()
+                    .add(mail_outbox::Column::LockedUntil.is_null())
+                    .add(mail_outbox::Column::LockedUntil.lt(now)),
+            )
             .exec(self.engine.db())
             .await
             .context("could not claim a mail")?;
@@ -124,7 +157,10 @@ impl MailWorker {
     }
 
     async fn deliver(&self, row: &mail_outbox::Model) -> anyhow::Result<()> {
-        let to = row.to_address.parse().with_context(|| format!("recipient `{}` is not a valid address", row.to_address))?;
+        let to = row
+            .to_address
+            .parse()
+            .with_context(|| format!("recipient `{}` is not a valid address", row.to_address))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -137,9 +173,13 @@ impl MailWorker {
                 smtp.send(message).await.context("SMTP delivery failed")?;
             }
             Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await.with_context(|| format!("could not create {}", dir.display()))?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .with_context(|| format!("could not create {}", dir.display()))?;
                 let path = dir.join(format!("{}.eml", row.id));
-                tokio::fs::write(&path, message.formatted()).await.with_context(|| format!("could not write {}", path.display()))?;
+                tokio::fs::write(&path, message.formatted())
+                    .await
+                    .with_context(|| format!("could not write {}", path.display()))?;
                 tracing::info!(to = %row.to_address, subject = %row.subject, file = %path.display(), "no SMTP_URL: mail written to a file");
             }
         }

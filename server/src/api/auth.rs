@@ -14,18 +14,24 @@ pub struct Caller(pub TokenPrincipal);
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthenticated("Send a token in the Authorization header: `Authorization: Bearer <token>`."))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthenticated(
+                "Send a token in the Authorization header: `Authorization: Bearer <token>`.",
+            )
+        })?;
         let token = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthenticated("The Authorization header must be `Bearer <token>`."))?;
+            .ok_or_else(|| {
+                ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
+            })?;
         Ok(Self(state.engine.authenticate_personal_token(token).await?))
     }
 }

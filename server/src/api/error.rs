@@ -25,7 +25,13 @@ struct Body<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -45,19 +51,31 @@ impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         let field = err.field();
         let mut api = match &err {
-            EngineError::Invalid { message, .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone()),
+            EngineError::Invalid { message, .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone())
+            }
             EngineError::Unauthenticated(m) => Self::unauthenticated(m.clone()),
             EngineError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m.clone()),
             EngineError::NotFound(m) => Self::not_found(m.clone()),
-            EngineError::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "conflict", message.clone()),
+            EngineError::Conflict { message, .. } => {
+                Self::new(StatusCode::CONFLICT, "conflict", message.clone())
+            }
             EngineError::Throttled { retry_after_secs } => {
-                let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", err.to_string());
+                let mut e = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    err.to_string(),
+                );
                 e.retry_after = Some(*retry_after_secs);
                 e
             }
             EngineError::Unexpected(inner) => {
                 tracing::error!(error = %format!("{inner:#}"), "API request failed");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Try again later.")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side. Try again later.",
+                )
             }
         };
         api.field = field;
@@ -67,13 +85,22 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.code, message: &self.message, field: self.field };
+        let body = Body {
+            error: self.code,
+            message: &self.message,
+            field: self.field,
+        };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sidecar\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"sidecar\""),
+            );
         }
         if let Some(secs) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

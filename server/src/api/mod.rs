@@ -14,7 +14,12 @@ pub use auth::Caller;
 pub use error::ApiError;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/publishers", get(publishers::list).post(publishers::create)).fallback(|| async { ApiError::not_found("There is no such API endpoint.") })
+    Router::new()
+        .route(
+            "/publishers",
+            get(publishers::list).post(publishers::create),
+        )
+        .fallback(|| async { ApiError::not_found("There is no such API endpoint.") })
 }
 
 /// The list shape every collection answers with.

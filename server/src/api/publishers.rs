@@ -22,7 +22,13 @@ pub struct PublisherResponse {
 
 impl From<PublisherMembership> for PublisherResponse {
     fn from(p: PublisherMembership) -> Self {
-        Self { id: p.id, slug: p.slug, name: p.name, role: p.role.as_str().to_owned(), created_at: p.created_at.to_rfc3339() }
+        Self {
+            id: p.id,
+            slug: p.slug,
+            name: p.name,
+            role: p.role.as_str().to_owned(),
+            created_at: p.created_at.to_rfc3339(),
+        }
     }
 }
 
@@ -33,12 +39,28 @@ pub struct CreatePublisherRequest {
     pub name: String,
 }
 
-pub async fn list(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Page<PublisherResponse>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Page<PublisherResponse>>, ApiError> {
     let items = state.engine.list_publishers(&caller.account).await?;
-    Ok(Json(Page { items: items.into_iter().map(Into::into).collect(), next_cursor: None }))
+    Ok(Json(Page {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
 }
 
-pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(body): JsonBody<CreatePublisherRequest>) -> Result<impl IntoResponse, ApiError> {
-    let publisher = state.engine.create_publisher(&caller.account, &body.slug, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(PublisherResponse::from(publisher))))
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<CreatePublisherRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let publisher = state
+        .engine
+        .create_publisher(&caller.account, &body.slug, &body.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PublisherResponse::from(publisher)),
+    ))
 }

@@ -45,12 +45,18 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn router(state: AppState, store: Store) -> Router {
     let secure = state.config.is_https();
     let sessions = SessionManagerLayer::new(store)
-        .with_name(if secure { "__Host-sidecar" } else { "sidecar_session" })
+        .with_name(if secure {
+            "__Host-sidecar"
+        } else {
+            "sidecar_session"
+        })
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.num_seconds())));
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            IDLE_TIMEOUT.num_seconds(),
+        )));
 
     // Pages, forms and server functions: these use the session cookie.
     let site = pages::routes(&state)
@@ -63,7 +69,10 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/account/tokens", post(forms::create_token))
         .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
         .fallback(pages::fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session_guard::load_account))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session_guard::load_account,
+        ))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(64 * 1024));
 
@@ -75,17 +84,35 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .nest_service(&pkg_route, ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .nest_service(
+            &pkg_route,
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .merge(site)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::refuse_cross_origin))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::from_fn(ops::record_metrics))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(ops::request_span)
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Millis)),
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

@@ -12,20 +12,38 @@ use super::AppState;
 /// A browser marks every POST with `Origin` (older ones at least with
 /// `Referer`); it must be our own `PUBLIC_URL` origin. Requests that carry a
 /// bearer token to the REST API carry no ambient credentials and are exempt.
-pub async fn refuse_cross_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+pub async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
-    let bearer = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
     let has_cookie = request.headers().contains_key(header::COOKIE);
     if request.uri().path().starts_with("/api/") && (bearer || !has_cookie) {
         return next.run(request).await;
     }
     let expected = state.config.public_origin();
-    let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
-        let referer = request.headers().get(header::REFERER)?.to_str().ok()?;
-        url::Url::parse(referer).ok().map(|url| url.origin().ascii_serialization())
-    });
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            let referer = request.headers().get(header::REFERER)?.to_str().ok()?;
+            url::Url::parse(referer)
+                .ok()
+                .map(|url| url.origin().ascii_serialization())
+        });
     match origin {
         Some(origin) if origin == expected => next.run(request).await,
         Some(origin) => {
@@ -37,7 +55,12 @@ pub async fn refuse_cross_origin(State(state): State<AppState>, request: Request
 }
 
 fn refused(message: &str) -> Response {
-    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("403 Forbidden\n\n{message}\n")).into_response()
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("403 Forbidden\n\n{message}\n"),
+    )
+        .into_response()
 }
 
 /// Headers on every response. Pages set their own Content-Security-Policy
@@ -46,15 +69,30 @@ fn refused(message: &str) -> Response {
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        );
     }
     if state.config.is_https() {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     response
 }

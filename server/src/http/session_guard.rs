@@ -17,7 +17,12 @@ pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
 /// `last_seen_at` is written at most this often, to spare the store.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-pub async fn load_account(State(state): State<AppState>, session: Session, mut request: Request, next: Next) -> Response {
+pub async fn load_account(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let account = match current(&state, &session).await {
         Ok(account) => account,
         Err(e) => {
@@ -29,13 +34,21 @@ pub async fn load_account(State(state): State<AppState>, session: Session, mut r
     next.run(request).await
 }
 
-async fn current(state: &AppState, session: &Session) -> anyhow::Result<Option<engine::accounts::Account>> {
+async fn current(
+    state: &AppState,
+    session: &Session,
+) -> anyhow::Result<Option<engine::accounts::Account>> {
     let Some(mut user) = session.get::<SessionUser>(USER_KEY).await? else {
         return Ok(None);
     };
     let now = state.engine.now();
-    let expired = now - user.last_seen_at >= IDLE_TIMEOUT || now - user.authenticated_at >= ABSOLUTE_LIFETIME;
-    let account = if expired { None } else { state.engine.account(&user.user_id).await? };
+    let expired =
+        now - user.last_seen_at >= IDLE_TIMEOUT || now - user.authenticated_at >= ABSOLUTE_LIFETIME;
+    let account = if expired {
+        None
+    } else {
+        state.engine.account(&user.user_id).await?
+    };
     match account {
         Some(account) if account.session_epoch == user.epoch => {
             if now - user.last_seen_at >= TOUCH_EVERY {

@@ -42,14 +42,27 @@ pub async fn spawn_app() -> TestApp {
 pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
     match std::env::var("SIDECAR_TEST_DATABASE").as_deref() {
         Ok("postgres") => {
-            let admin_url = std::env::var("SIDECAR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+            let admin_url = std::env::var("SIDECAR_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
             let name = format!("sidecar_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = engine::db::connect(&admin_url).await.expect("PostgreSQL for tests");
-            sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}")).await.expect("create test database");
-            let (base, _) = admin_url.rsplit_once('/').expect("database URL with a path");
+            let admin = engine::db::connect(&admin_url)
+                .await
+                .expect("PostgreSQL for tests");
+            sea_orm::ConnectionTrait::execute_unprepared(
+                &admin,
+                &format!("CREATE DATABASE {name}"),
+            )
+            .await
+            .expect("create test database");
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("database URL with a path");
             format!("{base}/{name}")
         }
-        _ => format!("sqlite://{}?mode=rwc", data_dir.join("sidecar.db").display()),
+        _ => format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("sidecar.db").display()
+        ),
     }
 }
 
@@ -57,15 +70,24 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if std::env::var_os("SIDECAR_TEST_LOG").is_some() {
         server::telemetry::init_logging(server::config::LogFormat::Text);
     }
-    let data_dir = std::env::temp_dir().join(format!("sidecar-test-{}", uuid::Uuid::new_v4().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("sidecar-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
     let mut values = BTreeMap::new();
     values.insert("SIDECAR_ADDR".to_owned(), addr.to_string());
-    values.insert("PUBLIC_URL".to_owned(), options.public_url.clone().unwrap_or_else(|| base.clone()));
-    values.insert("SIDECAR_DATA_DIR".to_owned(), data_dir.display().to_string());
+    values.insert(
+        "PUBLIC_URL".to_owned(),
+        options.public_url.clone().unwrap_or_else(|| base.clone()),
+    );
+    values.insert(
+        "SIDECAR_DATA_DIR".to_owned(),
+        data_dir.display().to_string(),
+    );
     let database_url = match &options.database_url {
         Some(url) => url.clone(),
         None => fresh_database_url(&data_dir).await,
@@ -79,21 +101,43 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     let config = server::config::Config::from_values(&values).expect("config");
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let leptos = leptos::prelude::LeptosOptions::builder().output_name("sidecar").site_root("../target/site").site_pkg_dir("pkg").build();
-    let sidecar = server::build(config, leptos, Some(clock.clone())).await.expect("build sidecar");
+    let leptos = leptos::prelude::LeptosOptions::builder()
+        .output_name("sidecar")
+        .site_root("../target/site")
+        .site_pkg_dir("pkg")
+        .build();
+    let sidecar = server::build(config, leptos, Some(clock.clone()))
+        .await
+        .expect("build sidecar");
     let engine = sidecar.engine.clone();
     tokio::spawn(sidecar.mail_worker.run());
     let router = sidecar.router;
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
     });
-    TestApp { addr, base, client: client(), engine, clock, data_dir }
+    TestApp {
+        addr,
+        base,
+        client: client(),
+        engine,
+        clock,
+        data_dir,
+    }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests
 /// look at each 303), and sends our Origin on posts via `post_form`.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
 }
 
 pub struct Page {
@@ -104,23 +148,39 @@ pub struct Page {
 
 impl Page {
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     #[track_caller]
     pub fn assert_redirect(&self, to: &str) {
-        assert_eq!(self.status, StatusCode::SEE_OTHER, "expected 303 to {to}, body: {}", self.body);
+        assert_eq!(
+            self.status,
+            StatusCode::SEE_OTHER,
+            "expected 303 to {to}, body: {}",
+            self.body
+        );
         assert_eq!(self.location(), to);
     }
 
     #[track_caller]
     pub fn assert_contains(&self, text: &str) {
-        assert!(self.body.contains(text), "expected {text:?} in page:\n{}", self.body);
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in page:\n{}",
+            self.body
+        );
     }
 }
 
 async fn page(response: reqwest::Response) -> Page {
-    Page { status: response.status(), headers: response.headers().clone(), body: response.text().await.expect("body") }
+    Page {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: response.text().await.expect("body"),
+    }
 }
 
 impl TestApp {
@@ -134,10 +194,16 @@ impl TestApp {
 
     /// A same-origin form post, as a browser sends it.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        self.post_form_with_origin(path, fields, Some(&self.base)).await
+        self.post_form_with_origin(path, fields, Some(&self.base))
+            .await
     }
 
-    pub async fn post_form_with_origin(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
+    pub async fn post_form_with_origin(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Page {
         let mut request = self.client.post(self.url(path)).form(fields);
         if let Some(origin) = origin {
             request = request.header(header::ORIGIN, origin);
@@ -148,7 +214,13 @@ impl TestApp {
     /// Posts, then follows the 303 like a browser and returns the page shown.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let posted = self.post_form(path, fields).await;
-        assert_eq!(posted.status, StatusCode::SEE_OTHER, "POST {path} answered {}: {}", posted.status, posted.body);
+        assert_eq!(
+            posted.status,
+            StatusCode::SEE_OTHER,
+            "POST {path} answered {}: {}",
+            posted.status,
+            posted.body
+        );
         let location = posted.location().to_owned();
         self.get(&location).await
     }
@@ -159,14 +231,19 @@ impl TestApp {
 
     /// Every mail written so far to `to`, oldest first.
     pub fn mails_to(&self, to: &str) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.mail_dir()) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(self.mail_dir()) else {
+            return Vec::new();
+        };
         let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         files.sort();
         files
             .into_iter()
             .filter_map(|path| std::fs::read_to_string(path).ok())
             .map(|raw| decode_mail(&raw))
-            .filter(|mail| mail.lines().any(|line| line.eq_ignore_ascii_case(&format!("To: {to}"))))
+            .filter(|mail| {
+                mail.lines()
+                    .any(|line| line.eq_ignore_ascii_case(&format!("To: {to}")))
+            })
             .collect()
     }
 
@@ -180,20 +257,27 @@ impl TestApp {
             self.engine.wake_mail_worker();
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("no mail number {n} to {to} arrived; got {:?}", self.mails_to(to));
+        panic!(
+            "no mail number {n} to {to} arrived; got {:?}",
+            self.mails_to(to)
+        );
     }
 
     /// Signs up and verifies `email`, leaving the client logged out.
     pub async fn verified_user(&self, email: &str, password: &str) {
         let before = self.mails_to(email).len();
-        self.submit("/signup", &[("email", email), ("password", password)]).await;
+        self.submit("/signup", &[("email", email), ("password", password)])
+            .await;
         let mail = self.wait_for_mail(email, before + 1).await;
         let token = token_in(&mail, "/verify-email?token=");
-        self.post_form("/verify-email", &[("token", &token)]).await.assert_redirect("/login");
+        self.post_form("/verify-email", &[("token", &token)])
+            .await
+            .assert_redirect("/login");
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> Page {
-        self.post_form("/login", &[("email", email), ("password", password)]).await
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn is_logged_in(&self) -> bool {
@@ -203,19 +287,31 @@ impl TestApp {
 
     pub async fn user_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        engine::entity::users::Entity::find().count(self.engine.db()).await.expect("count")
+        engine::entity::users::Entity::find()
+            .count(self.engine.db())
+            .await
+            .expect("count")
     }
 }
 
 /// The body of a mail, with quoted-printable soft breaks undone.
 pub fn decode_mail(raw: &str) -> String {
-    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=").replace("\r\n", "\n")
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+        .replace("\r\n", "\n")
 }
 
 /// The token after `marker` in a mail (up to the end of the link).
 pub fn token_in(mail: &str, marker: &str) -> String {
-    let start = mail.find(marker).unwrap_or_else(|| panic!("no {marker} in mail:\n{mail}")) + marker.len();
-    mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    let start = mail
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in mail:\n{mail}"))
+        + marker.len();
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 pub const PASSWORD: &str = "lantern orchard pivot";

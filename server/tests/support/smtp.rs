@@ -16,9 +16,18 @@ impl SmtpSink {
     /// Starts aiosmtpd on `port` (0: a free one) and waits until it accepts.
     pub async fn start(port: u16) -> SmtpSink {
         let port = if port == 0 { free_port() } else { port };
-        let maildir = std::env::temp_dir().join(format!("sidecar-smtp-{}", uuid::Uuid::new_v4().simple()));
+        let maildir =
+            std::env::temp_dir().join(format!("sidecar-smtp-{}", uuid::Uuid::new_v4().simple()));
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -26,8 +35,15 @@ impl SmtpSink {
             .spawn()
             .expect("start aiosmtpd (pip install aiosmtpd)");
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return SmtpSink { port, maildir, child };
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return SmtpSink {
+                    port,
+                    maildir,
+                    child,
+                };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -69,5 +85,9 @@ impl SmtpSink {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
