@@ -32,6 +32,7 @@ macro_rules! text_conversions {
 pub mod account;
 pub mod fhir;
 pub mod jwks;
+pub mod manifest;
 pub mod role;
 pub mod scope;
 pub mod slug;
@@ -40,6 +41,7 @@ pub mod uri;
 
 pub use account::{Email, EmailError, NewPassword, PasswordError};
 pub use jwks::{Jwks, JwksError};
+pub use manifest::{AppManifest, ClientAuth, FieldError, ManifestInput};
 pub use role::{PlatformRole, PublisherRole, TenantRole};
 pub use scope::{ClinicalScope, Permissions, ScopeContext, ScopeError, ScopeSet, SmartScope};
 pub use slug::{Slug, SlugError};
