@@ -4,6 +4,7 @@
 //! same methods on [`Engine`]; rules are written here once.
 
 pub mod accounts;
+pub mod apps;
 pub mod clock;
 pub mod db;
 pub mod entity;

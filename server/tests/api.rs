@@ -4,8 +4,8 @@
 
 mod support;
 
-use reqwest::StatusCode;
-use serde_json::{json, Value};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 use support::{spawn_app, TestApp, PASSWORD};
 
 async fn token_for(app: &TestApp, email: &str, scopes: &[&str]) -> String {
@@ -24,77 +24,39 @@ async fn token_for(app: &TestApp, email: &str, scopes: &[&str]) -> String {
         .0
 }
 
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-    )
-}
-
 #[tokio::test]
 async fn a_token_creates_and_lists_its_users_publishers() {
     let app = spawn_app().await;
     let token = token_for(&app, "dev@example.org", &["publisher"]).await;
-    let (status, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/publishers",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .api(Method::GET, "/api/v1/publishers", Some(&token), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"items": [], "next_cursor": null}));
 
-    let (status, created) = call(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/publishers",
-        Some(&token),
-        Some(json!({"slug": "acme", "name": "Acme Apps"})),
-    )
-    .await;
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "/api/v1/publishers",
+            Some(&token),
+            Some(json!({"slug": "acme", "name": "Acme Apps"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["slug"], "acme");
     assert_eq!(created["role"], "owner");
 
-    let (_, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/publishers",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (_, body) = app
+        .api(Method::GET, "/api/v1/publishers", Some(&token), None)
+        .await;
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
     assert_eq!(body["items"][0]["name"], "Acme Apps");
 
     // Another user's token sees none of them.
     let other = token_for(&app, "other@example.org", &["publisher"]).await;
-    let (_, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/publishers",
-        Some(&other),
-        None,
-    )
-    .await;
+    let (_, body) = app
+        .api(Method::GET, "/api/v1/publishers", Some(&other), None)
+        .await;
     assert_eq!(body["items"], json!([]));
 }
 
@@ -102,59 +64,58 @@ async fn a_token_creates_and_lists_its_users_publishers() {
 async fn bad_publisher_input_gets_422_with_the_field_and_a_taken_slug_409() {
     let app = spawn_app().await;
     let token = token_for(&app, "dev@example.org", &["publisher"]).await;
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/publishers",
-        Some(&token),
-        Some(json!({"slug": "Not A Slug", "name": "Acme"})),
-    )
-    .await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/publishers",
+            Some(&token),
+            Some(json!({"slug": "Not A Slug", "name": "Acme"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"], "invalid");
     assert_eq!(body["field"], "slug");
     assert!(body["message"].as_str().unwrap().contains("lower-case"));
 
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/publishers",
-        Some(&token),
-        Some(json!({"slug": "acme", "name": "  "})),
-    )
-    .await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/publishers",
+            Some(&token),
+            Some(json!({"slug": "acme", "name": "  "})),
+        )
+        .await;
     assert_eq!(
         (status, body["field"].clone()),
         (StatusCode::UNPROCESSABLE_ENTITY, json!("name"))
     );
 
-    call(
-        &app,
-        reqwest::Method::POST,
+    app.api(
+        Method::POST,
         "/api/v1/publishers",
         Some(&token),
         Some(json!({"slug": "acme", "name": "Acme"})),
     )
     .await;
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/publishers",
-        Some(&token),
-        Some(json!({"slug": "acme", "name": "Acme again"})),
-    )
-    .await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/publishers",
+            Some(&token),
+            Some(json!({"slug": "acme", "name": "Acme again"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"], "conflict");
 
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/publishers",
-        Some(&token),
-        Some(json!({"slug": "acme2"})),
-    )
-    .await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/publishers",
+            Some(&token),
+            Some(json!({"slug": "acme2"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["message"].as_str().unwrap().contains("name"));
 }
@@ -162,17 +123,17 @@ async fn bad_publisher_input_gets_422_with_the_field_and_a_taken_slug_409() {
 #[tokio::test]
 async fn missing_invalid_and_revoked_tokens_get_401() {
     let app = spawn_app().await;
-    let (status, body) = call(&app, reqwest::Method::GET, "/api/v1/publishers", None, None).await;
+    let (status, body) = app.api(Method::GET, "/api/v1/publishers", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "unauthenticated");
-    let (status, _) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/publishers",
-        Some("sdc_pat_madeup"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .api(
+            Method::GET,
+            "/api/v1/publishers",
+            Some("sdc_pat_madeup"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let token = token_for(&app, "dev@example.org", &["publisher"]).await;
@@ -187,14 +148,9 @@ async fn missing_invalid_and_revoked_tokens_get_401() {
         .revoke_personal_token(&user.id, &listed[0].id)
         .await
         .unwrap();
-    let (status, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/publishers",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .api(Method::GET, "/api/v1/publishers", Some(&token), None)
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["message"].as_str().unwrap().contains("revoked"));
 }
@@ -202,14 +158,9 @@ async fn missing_invalid_and_revoked_tokens_get_401() {
 #[tokio::test]
 async fn an_unknown_api_path_is_a_json_404() {
     let app = spawn_app().await;
-    let (status, body) = call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/nothing-here",
-        None,
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .api(Method::GET, "/api/v1/nothing-here", None, None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "not_found");
 }
@@ -227,14 +178,8 @@ async fn tokens_record_when_they_were_last_used() {
     assert!(app.engine.list_personal_tokens(&user.id).await.unwrap()[0]
         .last_used_at
         .is_none());
-    call(
-        &app,
-        reqwest::Method::GET,
-        "/api/v1/publishers",
-        Some(&token),
-        None,
-    )
-    .await;
+    app.api(Method::GET, "/api/v1/publishers", Some(&token), None)
+        .await;
     assert!(app.engine.list_personal_tokens(&user.id).await.unwrap()[0]
         .last_used_at
         .is_some());

@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table (schema in the `migration` crate).
 
 pub mod api_tokens;
+pub mod app_versions;
+pub mod apps;
 pub mod email_tokens;
 pub mod invitations;
 pub mod login_throttle;

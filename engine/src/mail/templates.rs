@@ -25,3 +25,13 @@ pub fn invitation(kind: &str, name: &str, role: &str, signup: &str) -> String {
         "You have been invited to join the {kind} \"{name}\" on Sidecar as {role}.\n\nCreate your account with this email address to accept: {signup}\n{SIGNATURE}"
     )
 }
+
+pub fn version_published(slug: &str, number: i32, link: &str) -> String {
+    format!("Version {number} of your app \"{slug}\" passed review and is now published:\n\n{link}\n{SIGNATURE}")
+}
+
+pub fn version_rejected(slug: &str, number: i32, reason: &str) -> String {
+    format!(
+        "Version {number} of your app \"{slug}\" was not approved. The reviewer wrote:\n\n{reason}\n\nEdit the draft in the developer console and submit it again.\n{SIGNATURE}"
+    )
+}

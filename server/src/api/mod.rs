@@ -1,11 +1,12 @@
 //! The REST API under `/api/v1`: JSON, bearer tokens, one error shape.
 
+mod apps;
 mod auth;
 mod error;
 mod json;
 mod publishers;
 
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::http::AppState;
@@ -19,6 +20,15 @@ pub fn router() -> Router<AppState> {
             "/publishers",
             get(publishers::list).post(publishers::create),
         )
+        .route("/publisher/apps", get(apps::list).post(apps::create))
+        .route("/publisher/apps/{slug}", get(apps::get))
+        .route("/publisher/apps/{slug}/draft", put(apps::put_draft))
+        .route("/publisher/apps/{slug}/submit", post(apps::submit))
+        .route("/review/submissions", get(apps::review_queue))
+        .route("/review/submissions/{id}/approve", post(apps::approve))
+        .route("/review/submissions/{id}/reject", post(apps::reject))
+        .route("/catalog/apps", get(apps::catalog))
+        .route("/catalog/apps/{slug}", get(apps::catalog_app))
         .fallback(|| async { ApiError::not_found("There is no such API endpoint.") })
 }
 

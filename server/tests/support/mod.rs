@@ -315,3 +315,30 @@ pub fn token_in(mail: &str, marker: &str) -> String {
 }
 
 pub const PASSWORD: &str = "lantern orchard pivot";
+
+impl TestApp {
+    /// A JSON API call with an optional bearer token; the body as JSON (or
+    /// as a JSON string when it is not JSON).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut request = reqwest::Client::new().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("api call");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+}

@@ -1,0 +1,625 @@
+//! Apps: registration from a manifest, drafts, submissions, review and the
+//! public catalog.
+//!
+//! Edits go to the app's draft. Submitting freezes the draft into a
+//! numbered version; approval publishes it (the previous published version
+//! is superseded) while the next draft can already be edited.
+
+use chrono::{DateTime, Utc};
+use domain::{AppManifest, FieldError, ManifestInput, PlatformRole, Slug};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use crate::accounts::Account;
+use crate::entity::{app_versions, apps, publisher_members, publishers, users};
+use crate::secret::new_id;
+use crate::{mail, Engine, EngineError, EngineResult};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionView {
+    pub id: String,
+    pub number: i32,
+    pub state: String,
+    pub manifest: AppManifest,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub rejection_reason: Option<String>,
+}
+
+/// An app as its publisher sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublisherApp {
+    pub id: String,
+    pub slug: String,
+    pub publisher_slug: String,
+    pub publisher_name: String,
+    pub draft: ManifestInput,
+    pub versions: Vec<VersionView>,
+}
+
+impl PublisherApp {
+    pub fn published(&self) -> Option<&VersionView> {
+        self.versions.iter().find(|v| v.state == "published")
+    }
+
+    pub fn pending(&self) -> Option<&VersionView> {
+        self.versions.iter().find(|v| v.state == "submitted")
+    }
+}
+
+/// A submission in the review queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub app_slug: String,
+    pub publisher_name: String,
+    pub version: VersionView,
+}
+
+/// A published app, as everyone sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogApp {
+    pub slug: String,
+    pub publisher_slug: String,
+    pub publisher_name: String,
+    pub version: VersionView,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CatalogQuery {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub fhir_version: Option<String>,
+    pub launch: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+fn manifest_error(errors: Vec<FieldError>) -> EngineError {
+    let first = errors.into_iter().next();
+    match first {
+        Some(FieldError { field, message }) => EngineError::Invalid {
+            field: Some(leak_field(&field)),
+            message,
+        },
+        None => EngineError::invalid("manifest", "The manifest is invalid."),
+    }
+}
+
+/// Field names are a small fixed set (the manifest's members); map them to
+/// the `'static` names errors carry.
+fn leak_field(field: &str) -> &'static str {
+    const FIELDS: &[&str] = &[
+        "client_name",
+        "redirect_uris",
+        "scope",
+        "token_endpoint_auth_method",
+        "grant_types",
+        "jwks_uri",
+        "jwks",
+        "logo_uri",
+        "client_uri",
+        "policy_uri",
+        "tos_uri",
+        "contacts",
+        "software_id",
+        "software_version",
+        "launch_url",
+        "fhir_versions",
+        "launch_types",
+        "audience",
+        "categories",
+        "tagline",
+        "description",
+    ];
+    FIELDS
+        .iter()
+        .find(|f| **f == field)
+        .copied()
+        .unwrap_or("manifest")
+}
+
+fn version_view(row: app_versions::Model) -> EngineResult<VersionView> {
+    let manifest: AppManifest = serde_json::from_str(&row.manifest)
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored manifest: {e}")))?;
+    Ok(VersionView {
+        id: row.id,
+        number: row.number,
+        state: row.state,
+        manifest,
+        submitted_at: row.submitted_at,
+        decided_at: row.decided_at,
+        rejection_reason: row.rejection_reason,
+    })
+}
+
+/// `Growth Charts!` → `growth-charts`.
+fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug
+        .trim_end_matches('-')
+        .chars()
+        .take(48)
+        .collect::<String>();
+    slug.trim_end_matches('-').to_owned()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> EngineResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("serialising a manifest: {e}")))
+}
+
+fn require_reviewer(account: &Account) -> EngineResult<()> {
+    match account.platform_role {
+        Some(PlatformRole::Reviewer) | Some(PlatformRole::Admin) => Ok(()),
+        None => Err(EngineError::Forbidden(
+            "Only reviewers work the review queue.".into(),
+        )),
+    }
+}
+
+impl Engine {
+    /// The publisher by slug, when `account` is a member; otherwise not found.
+    async fn member_publisher(
+        &self,
+        account: &Account,
+        publisher_slug: &str,
+    ) -> EngineResult<publishers::Model> {
+        let not_found = || {
+            EngineError::not_found(format!(
+                "You are not a member of a publisher organisation `{publisher_slug}`."
+            ))
+        };
+        let publisher = publishers::Entity::find()
+            .filter(publishers::Column::Slug.eq(publisher_slug))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        publisher_members::Entity::find_by_id((publisher.id.clone(), account.id.clone()))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        Ok(publisher)
+    }
+
+    /// The app by slug, when `account` is a member of its publisher.
+    async fn member_app(
+        &self,
+        account: &Account,
+        slug: &str,
+    ) -> EngineResult<(apps::Model, publishers::Model)> {
+        let not_found = || {
+            EngineError::not_found(format!(
+                "No app `{slug}` among your publisher organisations."
+            ))
+        };
+        let app = apps::Entity::find()
+            .filter(apps::Column::Slug.eq(slug))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        let publisher = publishers::Entity::find_by_id(app.publisher_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        publisher_members::Entity::find_by_id((publisher.id.clone(), account.id.clone()))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        Ok((app, publisher))
+    }
+
+    async fn publisher_app_view(
+        &self,
+        app: apps::Model,
+        publisher: publishers::Model,
+    ) -> EngineResult<PublisherApp> {
+        let versions = app_versions::Entity::find()
+            .filter(app_versions::Column::AppId.eq(app.id.clone()))
+            .order_by_desc(app_versions::Column::Number)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(version_view)
+            .collect::<EngineResult<Vec<_>>>()?;
+        let draft = serde_json::from_str(&app.draft_manifest)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored draft: {e}")))?;
+        Ok(PublisherApp {
+            id: app.id,
+            slug: app.slug,
+            publisher_slug: publisher.slug,
+            publisher_name: publisher.name,
+            draft,
+            versions,
+        })
+    }
+
+    /// Registers an app for `publisher_slug` from a manifest; the slug is
+    /// given or made from the name.
+    pub async fn create_app(
+        &self,
+        account: &Account,
+        publisher_slug: &str,
+        slug: Option<&str>,
+        manifest: ManifestInput,
+    ) -> EngineResult<PublisherApp> {
+        let publisher = self.member_publisher(account, publisher_slug).await?;
+        let checked = AppManifest::validate(manifest).map_err(manifest_error)?;
+        let slug_text = slug
+            .map(str::to_owned)
+            .unwrap_or_else(|| slugify(&checked.client_name));
+        let slug =
+            Slug::parse(&slug_text).map_err(|e| EngineError::invalid("slug", e.to_string()))?;
+        let now = self.now();
+        let txn = self.db().begin().await?;
+        if apps::Entity::find()
+            .filter(apps::Column::Slug.eq(slug.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(EngineError::conflict(
+                "slug",
+                format!("The app slug `{slug}` is taken; choose another."),
+            ));
+        }
+        let app = apps::ActiveModel {
+            id: Set(new_id("app")),
+            publisher_id: Set(publisher.id.clone()),
+            slug: Set(slug.to_string()),
+            status: Set("active".into()),
+            draft_manifest: Set(to_json(&checked.to_input())?),
+            published_version_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        self.publisher_app_view(app, publisher).await
+    }
+
+    pub async fn publisher_app(&self, account: &Account, slug: &str) -> EngineResult<PublisherApp> {
+        let (app, publisher) = self.member_app(account, slug).await?;
+        self.publisher_app_view(app, publisher).await
+    }
+
+    /// Every app of every publisher `account` belongs to, by slug.
+    pub async fn list_publisher_apps(&self, account: &Account) -> EngineResult<Vec<PublisherApp>> {
+        let memberships = publisher_members::Entity::find()
+            .filter(publisher_members::Column::UserId.eq(account.id.clone()))
+            .all(self.db())
+            .await?;
+        let ids: Vec<String> = memberships.into_iter().map(|m| m.publisher_id).collect();
+        let rows = apps::Entity::find()
+            .filter(apps::Column::PublisherId.is_in(ids))
+            .order_by_asc(apps::Column::Slug)
+            .all(self.db())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for app in rows {
+            if let Some(publisher) = publishers::Entity::find_by_id(app.publisher_id.clone())
+                .one(self.db())
+                .await?
+            {
+                out.push(self.publisher_app_view(app, publisher).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces the draft; the published version is untouched.
+    pub async fn update_draft(
+        &self,
+        account: &Account,
+        slug: &str,
+        manifest: ManifestInput,
+    ) -> EngineResult<PublisherApp> {
+        let (app, publisher) = self.member_app(account, slug).await?;
+        let checked = AppManifest::validate(manifest).map_err(manifest_error)?;
+        let mut active: apps::ActiveModel = app.into();
+        active.draft_manifest = Set(to_json(&checked.to_input())?);
+        active.updated_at = Set(self.now());
+        let app = active.update(self.db()).await?;
+        self.publisher_app_view(app, publisher).await
+    }
+
+    /// Freezes the draft into a submission for review.
+    pub async fn submit_app(&self, account: &Account, slug: &str) -> EngineResult<VersionView> {
+        let (app, _) = self.member_app(account, slug).await?;
+        let draft: ManifestInput = serde_json::from_str(&app.draft_manifest)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored draft: {e}")))?;
+        let checked = AppManifest::validate(draft).map_err(manifest_error)?;
+        let txn = self.db().begin().await?;
+        let versions = app_versions::Entity::find()
+            .filter(app_versions::Column::AppId.eq(app.id.clone()))
+            .all(&txn)
+            .await?;
+        if versions.iter().any(|v| v.state == "submitted") {
+            return Err(EngineError::Conflict {
+                field: None,
+                message: "A version of this app is already waiting for review.".into(),
+            });
+        }
+        let number = versions.iter().map(|v| v.number).max().unwrap_or(0) + 1;
+        let row = app_versions::ActiveModel {
+            id: Set(new_id("ver")),
+            app_id: Set(app.id.clone()),
+            number: Set(number),
+            manifest: Set(to_json(&checked)?),
+            state: Set("submitted".into()),
+            submitted_by: Set(account.id.clone()),
+            submitted_at: Set(self.now()),
+            decided_by: Set(None),
+            decided_at: Set(None),
+            rejection_reason: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        version_view(row)
+    }
+
+    /// Submissions waiting for review, oldest first.
+    pub async fn review_queue(&self, reviewer: &Account) -> EngineResult<Vec<Submission>> {
+        require_reviewer(reviewer)?;
+        let rows = app_versions::Entity::find()
+            .filter(app_versions::Column::State.eq("submitted"))
+            .order_by_asc(app_versions::Column::SubmittedAt)
+            .all(self.db())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(app) = apps::Entity::find_by_id(row.app_id.clone())
+                .one(self.db())
+                .await?
+            else {
+                continue;
+            };
+            let publisher_name = publishers::Entity::find_by_id(app.publisher_id.clone())
+                .one(self.db())
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            out.push(Submission {
+                app_slug: app.slug,
+                publisher_name,
+                version: version_view(row)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn pending_submission(&self, id: &str) -> EngineResult<app_versions::Model> {
+        app_versions::Entity::find_by_id(id.to_owned())
+            .one(self.db())
+            .await?
+            .filter(|v| v.state == "submitted")
+            .ok_or_else(|| {
+                EngineError::not_found("No submission by that id is waiting for review.")
+            })
+    }
+
+    /// Publishes a submission; the previously published version is superseded.
+    pub async fn approve_submission(
+        &self,
+        reviewer: &Account,
+        id: &str,
+    ) -> EngineResult<VersionView> {
+        require_reviewer(reviewer)?;
+        let version = self.pending_submission(id).await?;
+        let now = self.now();
+        let txn = self.db().begin().await?;
+        let app = apps::Entity::find_by_id(version.app_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| EngineError::not_found("The app is gone."))?;
+        if let Some(previous) = &app.published_version_id {
+            if let Some(row) = app_versions::Entity::find_by_id(previous.clone())
+                .one(&txn)
+                .await?
+            {
+                let mut old: app_versions::ActiveModel = row.into();
+                old.state = Set("superseded".into());
+                old.update(&txn).await?;
+            }
+        }
+        let mut active: app_versions::ActiveModel = version.clone().into();
+        active.state = Set("published".into());
+        active.decided_by = Set(Some(reviewer.id.clone()));
+        active.decided_at = Set(Some(now));
+        let published = active.update(&txn).await?;
+        let slug = app.slug.clone();
+        let mut app: apps::ActiveModel = app.into();
+        app.published_version_id = Set(Some(published.id.clone()));
+        app.updated_at = Set(now);
+        app.update(&txn).await?;
+        self.mail_decision(&txn, &published, &slug, None).await?;
+        txn.commit().await?;
+        self.wake_mail_worker();
+        version_view(published)
+    }
+
+    /// Rejects a submission with a reason the publisher reads.
+    pub async fn reject_submission(
+        &self,
+        reviewer: &Account,
+        id: &str,
+        reason: &str,
+    ) -> EngineResult<VersionView> {
+        require_reviewer(reviewer)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 2000 {
+            return Err(EngineError::invalid(
+                "reason",
+                "Tell the publisher why, in 1 to 2000 characters.",
+            ));
+        }
+        let version = self.pending_submission(id).await?;
+        let app = apps::Entity::find_by_id(version.app_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(|| EngineError::not_found("The app is gone."))?;
+        let txn = self.db().begin().await?;
+        let mut active: app_versions::ActiveModel = version.into();
+        active.state = Set("rejected".into());
+        active.decided_by = Set(Some(reviewer.id.clone()));
+        active.decided_at = Set(Some(self.now()));
+        active.rejection_reason = Set(Some(reason.to_owned()));
+        let rejected = active.update(&txn).await?;
+        self.mail_decision(&txn, &rejected, &app.slug, Some(reason))
+            .await?;
+        txn.commit().await?;
+        self.wake_mail_worker();
+        version_view(rejected)
+    }
+
+    async fn mail_decision(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        version: &app_versions::Model,
+        slug: &str,
+        reason: Option<&str>,
+    ) -> EngineResult<()> {
+        let Some(submitter) = users::Entity::find_by_id(version.submitted_by.clone())
+            .one(conn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let link = self.link(&format!("/apps/{slug}"));
+        let (subject, body) = match reason {
+            None => (
+                format!("Version {} of {slug} is published", version.number),
+                mail::templates::version_published(slug, version.number, &link),
+            ),
+            Some(reason) => (
+                format!("Version {} of {slug} was not approved", version.number),
+                mail::templates::version_rejected(slug, version.number, reason),
+            ),
+        };
+        mail::enqueue(conn, self.now(), &submitter.email, &subject, &body).await
+    }
+
+    /// Published apps matching `query`, by name; the flag says whether a
+    /// further page exists.
+    pub async fn catalog(&self, query: &CatalogQuery) -> EngineResult<(Vec<CatalogApp>, bool)> {
+        let rows = app_versions::Entity::find()
+            .filter(app_versions::Column::State.eq("published"))
+            .all(self.db())
+            .await?;
+        let needle = query
+            .q
+            .as_deref()
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty());
+        let mut matches = Vec::new();
+        for row in rows {
+            let Some(app) = apps::Entity::find_by_id(row.app_id.clone())
+                .one(self.db())
+                .await?
+            else {
+                continue;
+            };
+            if app.status != "active" {
+                continue;
+            }
+            let Some(publisher) = publishers::Entity::find_by_id(app.publisher_id.clone())
+                .one(self.db())
+                .await?
+            else {
+                continue;
+            };
+            let version = version_view(row)?;
+            let m = &version.manifest;
+            let keep = query
+                .category
+                .as_ref()
+                .is_none_or(|c| m.categories.contains(c))
+                && query
+                    .fhir_version
+                    .as_ref()
+                    .is_none_or(|v| m.fhir_versions.contains(v))
+                && query
+                    .launch
+                    .as_ref()
+                    .is_none_or(|l| m.launch_types.contains(l))
+                && needle.as_ref().is_none_or(|q| {
+                    [
+                        m.client_name.as_str(),
+                        m.tagline.as_str(),
+                        m.description.as_str(),
+                        publisher.name.as_str(),
+                    ]
+                    .iter()
+                    .any(|t| t.to_lowercase().contains(q))
+                });
+            if keep {
+                matches.push(CatalogApp {
+                    slug: app.slug,
+                    publisher_slug: publisher.slug,
+                    publisher_name: publisher.name,
+                    version,
+                });
+            }
+        }
+        matches.sort_by(|a, b| {
+            a.version
+                .manifest
+                .client_name
+                .to_lowercase()
+                .cmp(&b.version.manifest.client_name.to_lowercase())
+        });
+        let per_page = query.per_page.clamp(1, 100) as usize;
+        let start = query.page as usize * per_page;
+        let more = matches.len() > start + per_page;
+        Ok((
+            matches.into_iter().skip(start).take(per_page).collect(),
+            more,
+        ))
+    }
+
+    /// A published app by slug; unpublished or unknown apps are not found.
+    pub async fn catalog_app(&self, slug: &str) -> EngineResult<CatalogApp> {
+        let not_found = || EngineError::not_found(format!("No published app `{slug}`."));
+        let app = apps::Entity::find()
+            .filter(apps::Column::Slug.eq(slug))
+            .one(self.db())
+            .await?
+            .filter(|a| a.status == "active")
+            .ok_or_else(not_found)?;
+        let version_id = app.published_version_id.clone().ok_or_else(not_found)?;
+        let version = app_versions::Entity::find_by_id(version_id)
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        let publisher = publishers::Entity::find_by_id(app.publisher_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        Ok(CatalogApp {
+            slug: app.slug,
+            publisher_slug: publisher.slug,
+            publisher_name: publisher.name,
+            version: version_view(version)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn names_become_slugs() {
+        assert_eq!(slugify("Growth Charts!"), "growth-charts");
+        assert_eq!(slugify("  Déjà  Vu -- App "), "d-j-vu-app");
+    }
+}

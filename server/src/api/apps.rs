@@ -1,0 +1,289 @@
+//! The publisher API (`/api/v1/publisher/apps…`), the review queue
+//! (`/api/v1/review/…`) and the public catalog (`/api/v1/catalog/…`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use domain::{ManifestInput, TokenScope};
+use engine::apps::{CatalogApp, CatalogQuery, PublisherApp, Submission, VersionView};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::json::JsonBody;
+use super::{ApiError, Caller, Page};
+use crate::http::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct VersionResponse {
+    pub id: String,
+    pub number: i32,
+    pub state: String,
+    pub submitted_at: String,
+    pub decided_at: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub manifest: ManifestInput,
+}
+
+impl From<&VersionView> for VersionResponse {
+    fn from(v: &VersionView) -> Self {
+        Self {
+            id: v.id.clone(),
+            number: v.number,
+            state: v.state.clone(),
+            submitted_at: v.submitted_at.to_rfc3339(),
+            decided_at: v.decided_at.map(|at| at.to_rfc3339()),
+            rejection_reason: v.rejection_reason.clone(),
+            manifest: v.manifest.to_input(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppResponse {
+    pub slug: String,
+    pub publisher: String,
+    pub draft: ManifestInput,
+    pub published_version: Option<VersionResponse>,
+    pub pending_version: Option<VersionResponse>,
+    pub versions: Vec<VersionResponse>,
+}
+
+impl From<PublisherApp> for AppResponse {
+    fn from(app: PublisherApp) -> Self {
+        Self {
+            published_version: app.published().map(Into::into),
+            pending_version: app.pending().map(Into::into),
+            versions: app.versions.iter().map(Into::into).collect(),
+            slug: app.slug,
+            publisher: app.publisher_slug,
+            draft: app.draft,
+        }
+    }
+}
+
+/// A manifest body, refused whole when a member is unknown.
+fn manifest_from(value: serde_json::Map<String, Value>) -> Result<ManifestInput, ApiError> {
+    serde_json::from_value(Value::Object(value))
+        .map_err(|e| ApiError::bad_request(format!("The manifest is not valid: {e}")))
+}
+
+fn take_string(
+    body: &mut serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ApiError> {
+    match body.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::bad_request(format!("`{key}` must be a string."))),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(mut body): JsonBody<serde_json::Map<String, Value>>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let publisher = take_string(&mut body, "publisher")?.ok_or_else(|| {
+        ApiError::bad_request("Name the publisher organisation's slug in `publisher`.")
+    })?;
+    let slug = take_string(&mut body, "slug")?;
+    let manifest = manifest_from(body)?;
+    let app = state
+        .engine
+        .create_app(&caller.account, &publisher, slug.as_deref(), manifest)
+        .await?;
+    Ok((StatusCode::CREATED, Json(AppResponse::from(app))))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Page<AppResponse>>, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let apps = state.engine.list_publisher_apps(&caller.account).await?;
+    Ok(Json(Page {
+        items: apps.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(slug): Path<String>,
+) -> Result<Json<AppResponse>, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    Ok(Json(
+        state
+            .engine
+            .publisher_app(&caller.account, &slug)
+            .await?
+            .into(),
+    ))
+}
+
+pub async fn put_draft(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(slug): Path<String>,
+    JsonBody(body): JsonBody<serde_json::Map<String, Value>>,
+) -> Result<Json<AppResponse>, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let manifest = manifest_from(body)?;
+    Ok(Json(
+        state
+            .engine
+            .update_draft(&caller.account, &slug, manifest)
+            .await?
+            .into(),
+    ))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(slug): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let version = state.engine.submit_app(&caller.account, &slug).await?;
+    Ok((StatusCode::CREATED, Json(VersionResponse::from(&version))))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubmissionResponse {
+    pub id: String,
+    pub app: String,
+    pub publisher_name: String,
+    pub version: VersionResponse,
+}
+
+impl From<Submission> for SubmissionResponse {
+    fn from(s: Submission) -> Self {
+        Self {
+            id: s.version.id.clone(),
+            version: (&s.version).into(),
+            app: s.app_slug,
+            publisher_name: s.publisher_name,
+        }
+    }
+}
+
+pub async fn review_queue(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Page<SubmissionResponse>>, ApiError> {
+    caller.require(TokenScope::Review)?;
+    let queue = state.engine.review_queue(&caller.account).await?;
+    Ok(Json(Page {
+        items: queue.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<VersionResponse>, ApiError> {
+    caller.require(TokenScope::Review)?;
+    Ok(Json(
+        (&state
+            .engine
+            .approve_submission(&caller.account, &id)
+            .await?)
+            .into(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RejectRequest>,
+) -> Result<Json<VersionResponse>, ApiError> {
+    caller.require(TokenScope::Review)?;
+    Ok(Json(
+        (&state
+            .engine
+            .reject_submission(&caller.account, &id, &body.reason)
+            .await?)
+            .into(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogAppResponse {
+    pub slug: String,
+    pub publisher: String,
+    pub publisher_name: String,
+    pub version: i32,
+    pub published_at: Option<String>,
+    #[serde(flatten)]
+    pub manifest: ManifestInput,
+}
+
+impl From<CatalogApp> for CatalogAppResponse {
+    fn from(app: CatalogApp) -> Self {
+        let mut manifest = app.version.manifest.to_input();
+        // The public listing never shows contacts' addresses or keys.
+        manifest.contacts = None;
+        manifest.jwks = None;
+        Self {
+            slug: app.slug,
+            publisher: app.publisher_slug,
+            publisher_name: app.publisher_name,
+            version: app.version.number,
+            published_at: app.version.decided_at.map(|at| at.to_rfc3339()),
+            manifest,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CatalogParams {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub fhir_version: Option<String>,
+    pub launch: Option<String>,
+    pub cursor: Option<String>,
+}
+
+pub async fn catalog(
+    State(state): State<AppState>,
+    Query(params): Query<CatalogParams>,
+) -> Result<Json<Page<CatalogAppResponse>>, ApiError> {
+    let page = match params.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => c
+            .parse::<u32>()
+            .map_err(|_| ApiError::bad_request("`cursor` is not one this API gave out."))?,
+    };
+    let query = CatalogQuery {
+        q: params.q,
+        category: params.category,
+        fhir_version: params.fhir_version,
+        launch: params.launch,
+        page,
+        per_page: 24,
+    };
+    let (apps, more) = state.engine.catalog(&query).await?;
+    Ok(Json(Page {
+        items: apps.into_iter().map(Into::into).collect(),
+        next_cursor: more.then(|| (page + 1).to_string()),
+    }))
+}
+
+pub async fn catalog_app(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<CatalogAppResponse>, ApiError> {
+    Ok(Json(state.engine.catalog_app(&slug).await?.into()))
+}
