@@ -121,3 +121,80 @@ pub async fn reset_link_is_live(token: String) -> Result<bool, ServerFnError> {
         .await
         .map_err(internal)
 }
+
+/// One page of the public gallery.
+#[server(prefix = "/_app")]
+pub async fn gallery(
+    q: String,
+    category: String,
+    fhir_version: String,
+    launch: String,
+    page: u32,
+) -> Result<crate::model::GalleryPage, ServerFnError> {
+    use ssr::*;
+    let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let query = engine::apps::CatalogQuery {
+        q: some(q),
+        category: some(category),
+        fhir_version: some(fhir_version),
+        launch: some(launch),
+        page,
+        per_page: 12,
+    };
+    let (apps, has_more) = engine()?.catalog(&query).await.map_err(internal)?;
+    let items = apps
+        .into_iter()
+        .map(|app| crate::model::AppCard {
+            slug: app.slug,
+            name: app.version.manifest.client_name.clone(),
+            tagline: app.version.manifest.tagline.clone(),
+            publisher: app.publisher_name,
+            categories: app.version.manifest.categories.clone(),
+            launch_types: app.version.manifest.launch_types.clone(),
+        })
+        .collect();
+    Ok(crate::model::GalleryPage {
+        items,
+        page,
+        has_more,
+    })
+}
+
+/// The public page of a published app; `None` when there is none.
+#[server(prefix = "/_app")]
+pub async fn app_details(slug: String) -> Result<Option<crate::model::AppDetails>, ServerFnError> {
+    use ssr::*;
+    let app = match engine()?.catalog_app(&slug).await {
+        Ok(app) => app,
+        Err(engine::EngineError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(internal(e)),
+    };
+    let m = &app.version.manifest;
+    let url = |u: &Option<domain::HttpsUrl>| u.as_ref().map(|u| u.to_string());
+    Ok(Some(crate::model::AppDetails {
+        slug: app.slug.clone(),
+        name: m.client_name.clone(),
+        tagline: m.tagline.clone(),
+        description: m.description.clone(),
+        publisher: app.publisher_name.clone(),
+        version: app.version.number,
+        published: app.version.decided_at.map(date),
+        scopes: m
+            .scope
+            .scopes()
+            .iter()
+            .map(|s| crate::model::ScopeLine {
+                scope: s.to_string(),
+                meaning: s.describe(),
+            })
+            .collect(),
+        launch_types: m.launch_types.clone(),
+        fhir_versions: m.fhir_versions.clone(),
+        audience: m.audience.clone(),
+        categories: m.categories.clone(),
+        homepage: url(&m.client_uri),
+        privacy: url(&m.policy_uri),
+        terms: url(&m.tos_uri),
+        support: m.contacts.clone(),
+    }))
+}

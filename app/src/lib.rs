@@ -19,6 +19,7 @@ use pages::account::AccountPage;
 use pages::auth::{
     ForgotPasswordPage, LoginPage, LogoutPage, ResetPasswordPage, SignupPage, VerifyEmailPage,
 };
+use pages::gallery::{AppPage, GalleryPage};
 use pages::home::HomePage;
 use pages::not_found::NotFound;
 
@@ -95,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/apps") view=GalleryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/apps/:slug") view=AppPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -67,3 +67,49 @@ pub struct TokenView {
     pub expires: Option<String>,
     pub last_used: Option<String>,
 }
+
+/// An app as a card in the gallery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppCard {
+    pub slug: String,
+    pub name: String,
+    pub tagline: String,
+    pub publisher: String,
+    pub categories: Vec<String>,
+    pub launch_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GalleryPage {
+    pub items: Vec<AppCard>,
+    pub page: u32,
+    pub has_more: bool,
+}
+
+/// A scope and what it lets the app do, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeLine {
+    pub scope: String,
+    pub meaning: String,
+}
+
+/// Everything the public page of an app shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppDetails {
+    pub slug: String,
+    pub name: String,
+    pub tagline: String,
+    pub description: String,
+    pub publisher: String,
+    pub version: i32,
+    pub published: Option<String>,
+    pub scopes: Vec<ScopeLine>,
+    pub launch_types: Vec<String>,
+    pub fhir_versions: Vec<String>,
+    pub audience: Vec<String>,
+    pub categories: Vec<String>,
+    pub homepage: Option<String>,
+    pub privacy: Option<String>,
+    pub terms: Option<String>,
+    pub support: Vec<String>,
+}

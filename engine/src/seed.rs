@@ -37,7 +37,74 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
+fn demo_manifests() -> Vec<serde_json::Value> {
+    use serde_json::json;
+    vec![
+        json!({
+            "client_name": "Growth Charts",
+            "tagline": "Pediatric growth charts with CDC and WHO percentiles",
+            "description": "Plots height, weight, head circumference and BMI against CDC and WHO reference percentiles, right inside the chart.",
+            "redirect_uris": ["https://growth-charts.example.org/callback"],
+            "launch_url": "https://growth-charts.example.org/launch",
+            "scope": "launch openid fhirUser patient/Patient.r patient/Observation.rs",
+            "launch_types": ["ehr"],
+            "fhir_versions": ["4.0.1"],
+            "audience": ["clinician"],
+            "categories": ["clinical-decision-support"],
+            "client_uri": "https://growth-charts.example.org",
+            "policy_uri": "https://growth-charts.example.org/privacy",
+            "contacts": ["support@growth-charts.example.org"]
+        }),
+        json!({
+            "client_name": "MedList",
+            "tagline": "Your medications and allergies, in one list you can share",
+            "description": "Patients see their current medications and allergies, with plain-language explanations, and can share the list with any clinician.",
+            "redirect_uris": ["https://medlist.example.org/callback", "com.example.medlist:/callback"],
+            "scope": "openid fhirUser launch/patient offline_access patient/MedicationRequest.rs patient/AllergyIntolerance.rs",
+            "launch_types": ["standalone"],
+            "fhir_versions": ["4.0.1", "4.3.0"],
+            "audience": ["patient"],
+            "categories": ["medications", "patient-engagement"],
+            "client_uri": "https://medlist.example.org"
+        }),
+        json!({
+            "client_name": "Cohort Export",
+            "tagline": "Nightly de-identified cohort exports for research",
+            "description": "A backend service that exports consented research cohorts every night with FHIR Bulk Data.",
+            "scope": "system/Patient.rs system/Observation.rs system/Condition.rs",
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks_uri": "https://cohort-export.example.org/.well-known/jwks.json",
+            "launch_types": ["backend"],
+            "fhir_versions": ["4.0.1"],
+            "audience": ["backend"],
+            "categories": ["research", "population-health"]
+        }),
+    ]
+}
+
 impl Engine {
+    /// Registers, submits and approves a demo app unless it exists already.
+    async fn seed_published_app(
+        &self,
+        developer: &crate::accounts::Account,
+        reviewer: &crate::accounts::Account,
+        manifest: serde_json::Value,
+    ) -> EngineResult<()> {
+        let input: domain::ManifestInput = serde_json::from_value(manifest)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("demo manifest: {e}")))?;
+        let app = match self
+            .create_app(developer, "acme-health-apps", None, input)
+            .await
+        {
+            Ok(app) => app,
+            Err(EngineError::Conflict { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let version = self.submit_app(developer, &app.slug).await?;
+        self.approve_submission(reviewer, &version.id).await?;
+        Ok(())
+    }
+
     pub async fn seed_demo(&self) -> EngineResult<&'static [DemoAccount]> {
         let roles = [
             Some(PlatformRole::Admin),
@@ -52,13 +119,17 @@ impl Engine {
                     .await?,
             );
         }
-        if let Some(developer) = accounts.get(2) {
+        if let (Some(reviewer), Some(developer)) = (accounts.get(1), accounts.get(2)) {
             match self
                 .create_publisher(developer, "acme-health-apps", "Acme Health Apps")
                 .await
             {
                 Ok(_) | Err(EngineError::Conflict { .. }) => {}
                 Err(e) => return Err(e),
+            }
+            for manifest in demo_manifests() {
+                self.seed_published_app(developer, reviewer, manifest)
+                    .await?;
             }
         }
         match self

@@ -15,6 +15,7 @@ pub fn Header(account: Option<AccountView>) -> impl IntoView {
                     <span class="brand-name">"Sidecar"</span>
                 </a>
                 <nav class="site-nav" aria-label="Main">
+                    <a href="/apps">"Apps"</a>
                     {if signed_in {
                         view! {
                             <a href="/account">"Account"</a>

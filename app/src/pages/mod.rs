@@ -1,4 +1,5 @@
 pub mod account;
 pub mod auth;
+pub mod gallery;
 pub mod home;
 pub mod not_found;

@@ -1,0 +1,255 @@
+//! The public gallery (`/apps`) and app pages (`/apps/{slug}`).
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{app_details, gallery};
+use crate::model::{AppCard, AppDetails};
+
+const CATEGORIES: &[(&str, &str)] = &[
+    ("administrative", "Administrative"),
+    ("care-coordination", "Care coordination"),
+    ("clinical-decision-support", "Clinical decision support"),
+    ("genomics", "Genomics"),
+    ("imaging", "Imaging"),
+    ("medications", "Medications"),
+    ("patient-engagement", "Patient engagement"),
+    ("population-health", "Population health"),
+    ("research", "Research"),
+    ("telehealth", "Telehealth"),
+];
+const LAUNCHES: &[(&str, &str)] = &[
+    ("ehr", "EHR launch"),
+    ("standalone", "Standalone launch"),
+    ("backend", "Backend service"),
+];
+const FHIR: &[(&str, &str)] = &[
+    ("4.0.1", "FHIR R4"),
+    ("4.3.0", "FHIR R4B"),
+    ("5.0.0", "FHIR R5"),
+];
+
+fn label(list: &[(&'static str, &'static str)], value: &str) -> String {
+    list.iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, l)| (*l).to_owned())
+        .unwrap_or_else(|| value.to_owned())
+}
+
+#[component]
+fn Select(
+    name: &'static str,
+    label_text: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    selected: String,
+) -> impl IntoView {
+    let id = format!("filter-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label_text}</label>
+            <select id=id name=name>
+                <option value="">"Any"</option>
+                {options.iter().map(|(value, text)| view! { <option value=*value selected=selected == *value>{*text}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+pub fn GalleryPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).unwrap_or_default();
+    let page = move || param("page").parse::<u32>().unwrap_or(1).max(1);
+    let results = Resource::new(
+        move || {
+            (
+                param("q"),
+                param("category"),
+                param("fhir_version"),
+                param("launch"),
+                page(),
+            )
+        },
+        |(q, category, fhir_version, launch, page)| {
+            gallery(q, category, fhir_version, launch, page - 1)
+        },
+    );
+    let link_to = move |to_page: u32| {
+        let mut parts: Vec<String> = ["q", "category", "fhir_version", "launch"]
+            .iter()
+            .filter_map(|k| {
+                Some(param(k))
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={}", urlencode(&v)))
+            })
+            .collect();
+        parts.push(format!("page={to_page}"));
+        format!("/apps?{}", parts.join("&"))
+    };
+    view! {
+        <Title text="App gallery"/>
+        <Meta name="description" content="Browse reviewed SMART on FHIR apps: search by name, filter by category, FHIR version and launch type."/>
+        <Meta property="og:title" content="Sidecar app gallery"/>
+        <Meta property="og:type" content="website"/>
+        <div class="page-header">
+            <h1>"App gallery"</h1>
+            <p class="muted">"SMART on FHIR apps that passed review, ready to install in your health system."</p>
+        </div>
+        <form class="card filters" method="get" action="/apps" role="search">
+            <div class="field filters-search">
+                <label for="filter-q">"Search"</label>
+                <input id="filter-q" type="search" name="q" value=move || param("q") placeholder="Name, description or publisher"/>
+            </div>
+            <Select name="category" label_text="Category" options=CATEGORIES selected=param("category")/>
+            <Select name="fhir_version" label_text="FHIR version" options=FHIR selected=param("fhir_version")/>
+            <Select name="launch" label_text="Launch" options=LAUNCHES selected=param("launch")/>
+            <button class="button button-primary" type="submit">"Search"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading apps…"</p> }>
+            {move || Suspend::new(async move {
+                let result = results.await.unwrap_or_default();
+                let current = page();
+                if result.items.is_empty() {
+                    return view! {
+                        <section class="empty-state">
+                            <h2>"No apps match"</h2>
+                            <p>"Try fewer filters or another search."</p>
+                            <a class="button button-secondary" href="/apps">"Show all apps"</a>
+                        </section>
+                    }.into_any();
+                }
+                view! {
+                    <ul class="app-grid" aria-label="Apps">
+                        {result.items.into_iter().map(|app| view! { <AppCardView app/> }).collect_view()}
+                    </ul>
+                    <nav class="pagination" aria-label="Pages">
+                        {(current > 1).then(|| view! { <a class="button button-quiet" href=link_to(current - 1) rel="prev">"Previous"</a> })}
+                        <span class="muted">{format!("Page {current}")}</span>
+                        {result.has_more.then(|| view! { <a class="button button-quiet" href=link_to(current + 1) rel="next">"Next"</a> })}
+                    </nav>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn AppCardView(app: AppCard) -> impl IntoView {
+    let href = format!("/apps/{}", app.slug);
+    let initial = app
+        .name
+        .chars()
+        .next()
+        .unwrap_or('?')
+        .to_uppercase()
+        .to_string();
+    view! {
+        <li class="card app-card">
+            <div class="app-card-head">
+                <span class="app-mark" aria-hidden="true">{initial}</span>
+                <div>
+                    <h2 class="app-card-title"><a href=href>{app.name.clone()}</a></h2>
+                    <p class="muted app-card-publisher">{format!("by {}", app.publisher)}</p>
+                </div>
+            </div>
+            <p>{app.tagline}</p>
+            <p class="tags">
+                {app.launch_types.iter().map(|t| view! { <span class="badge">{label(LAUNCHES, t)}</span> }).collect_view()}
+                {app.categories.iter().map(|c| view! { <span class="badge badge-quiet">{label(CATEGORIES, c)}</span> }).collect_view()}
+            </p>
+        </li>
+    }
+}
+
+#[component]
+pub fn AppPage() -> impl IntoView {
+    let params = use_params_map();
+    let details = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        app_details,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match details.await.ok().flatten() {
+                    Some(app) => view! { <AppDetailsView app/> }.into_any(),
+                    None => view! { <crate::pages::not_found::NotFound/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AppDetailsView(app: AppDetails) -> impl IntoView {
+    let description_meta = if app.tagline.is_empty() {
+        format!("{} on Sidecar", app.name)
+    } else {
+        app.tagline.clone()
+    };
+    let paragraphs: Vec<String> = app
+        .description
+        .split("\n\n")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let link = |href: Option<String>, text: &'static str| {
+        href.map(|href| view! { <li><a href=href rel="noopener">{text}</a></li> })
+    };
+    view! {
+        <Title text=app.name.clone()/>
+        <Meta name="description" content=description_meta.clone()/>
+        <Meta property="og:title" content=app.name.clone()/>
+        <Meta property="og:description" content=description_meta/>
+        <Meta property="og:type" content="website"/>
+        <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/apps">"App gallery"</a> " / " <span aria-current="page">{app.name.clone()}</span></nav>
+        <div class="app-hero">
+            <span class="app-mark app-mark-large" aria-hidden="true">{app.name.chars().next().unwrap_or('?').to_uppercase().to_string()}</span>
+            <div>
+                <h1>{app.name.clone()}</h1>
+                <p class="lead">{app.tagline.clone()}</p>
+                <p class="muted">{format!("by {} · version {}", app.publisher, app.version)}{app.published.clone().map(|p| format!(" · published {p}"))}</p>
+            </div>
+        </div>
+        <div class="grid-2 app-body">
+            <section class="card" aria-labelledby="about-title">
+                <h2 id="about-title">"About"</h2>
+                {paragraphs.into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                <dl class="details">
+                    <dt>"Launch"</dt><dd>{app.launch_types.iter().map(|t| label(LAUNCHES, t)).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"FHIR"</dt><dd>{app.fhir_versions.iter().map(|v| label(FHIR, v)).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"For"</dt><dd>{app.audience.join(", ")}</dd>
+                    <dt>"Categories"</dt><dd>{app.categories.iter().map(|c| label(CATEGORIES, c)).collect::<Vec<_>>().join(", ")}</dd>
+                </dl>
+                <ul class="plain-list">
+                    {link(app.homepage.clone(), "Website")}
+                    {link(app.privacy.clone(), "Privacy policy")}
+                    {link(app.terms.clone(), "Terms of use")}
+                    {app.support.iter().map(|email| view! { <li><a href=format!("mailto:{email}")>{format!("Support: {email}")}</a></li> }).collect_view()}
+                </ul>
+            </section>
+            <section class="card" aria-labelledby="access-title">
+                <h2 id="access-title">"What it asks to access"</h2>
+                <ul class="scope-list">
+                    {app.scopes.into_iter().map(|s| view! {
+                        <li><span class="scope-meaning">{s.meaning}</span><code class="scope-code">{s.scope}</code></li>
+                    }).collect_view()}
+                </ul>
+                <p class="muted">"A health system can grant less than this when it installs the app."</p>
+            </section>
+        </div>
+    }
+}
