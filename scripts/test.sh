@@ -31,6 +31,7 @@ TEST_RUSTFLAGS="--cfg erase_components"
 export RUST_BACKTRACE=0
 SKIPPED=()
 
+SUITES=0
 say() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
 skip() {
   if ((STRICT)); then
@@ -58,6 +59,7 @@ say "building (debug: server and wasm)"
 cargo leptos build
 
 say "Rust tests on SQLite"
+SUITES=$((SUITES + 1))
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test
 
 # Tests that need a service are #[ignore]d for a plain `cargo test`; they
@@ -69,6 +71,7 @@ if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
   psql "$SIDECAR_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'sidecar_t_%'" 2>/dev/null |
     while read -r db; do psql "$SIDECAR_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
   say "Rust tests on PostgreSQL"
+  SUITES=$((SUITES + 1))
   SIDECAR_TEST_DATABASE=postgres RUSTFLAGS="$TEST_RUSTFLAGS" cargo test
   SERVICE_TESTS+=(unreachable)
 else
@@ -80,9 +83,11 @@ else
   skip "Redis session suite: nothing answers at $(host_port "$SIDECAR_TEST_REDIS_URL")"
 fi
 say "tests with real services: ${SERVICE_TESTS[*]}"
+SUITES=$((SUITES + 1))
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -- --ignored "${SERVICE_TESTS[@]}"
 
 say "Playwright in Chromium"
+SUITES=$((SUITES + 1))
 E2E_DIR="$(mktemp -d)"
 E2E_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export SIDECAR_DATA_DIR="$E2E_DIR" SIDECAR_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL="http://127.0.0.1:$E2E_PORT"
@@ -105,9 +110,11 @@ export SIDECAR_DATA_DIR="$E2E_DIR" SIDECAR_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL
 )
 rm -rf "$E2E_DIR"
 
+# The closing line CI reads: suites run, failed (a failure exits earlier).
 if ((${#SKIPPED[@]})); then
   printf '\033[1;33m[test] passed, but these suites were SKIPPED:\033[0m\n' >&2
   printf '  - %s\n' "${SKIPPED[@]}" >&2
 else
   say "all suites passed"
 fi
+echo "suites: ${SUITES} passed, 0 failed, ${#SKIPPED[@]} skipped"

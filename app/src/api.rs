@@ -198,3 +198,156 @@ pub async fn app_details(slug: String) -> Result<Option<crate::model::AppDetails
         support: m.contacts.clone(),
     }))
 }
+
+#[cfg(feature = "ssr")]
+fn version_state_summary(app: &engine::apps::PublisherApp) -> String {
+    match (app.published(), app.pending()) {
+        (Some(p), Some(q)) => format!(
+            "version {} published, version {} in review",
+            p.number, q.number
+        ),
+        (Some(p), None) => format!("version {} published", p.number),
+        (None, Some(q)) => format!("version {} in review", q.number),
+        (None, None) => match app.versions.first() {
+            Some(v) if v.state == "rejected" => format!("version {} not approved", v.number),
+            _ => "draft".to_owned(),
+        },
+    }
+}
+
+/// The developer console's overview: your publishers and their apps.
+#[server(prefix = "/_app")]
+pub async fn dev_overview() -> Result<
+    (
+        Vec<crate::model::MembershipView>,
+        Vec<crate::model::DevAppRow>,
+    ),
+    ServerFnError,
+> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let engine = engine()?;
+    let view = account_view(&engine, &account).await?;
+    let apps = engine
+        .list_publisher_apps(&account)
+        .await
+        .map_err(internal)?;
+    let rows = apps
+        .iter()
+        .map(|app| crate::model::DevAppRow {
+            slug: app.slug.clone(),
+            name: app
+                .draft
+                .client_name
+                .clone()
+                .unwrap_or_else(|| app.slug.clone()),
+            publisher: app.publisher_name.clone(),
+            status: version_state_summary(app),
+        })
+        .collect();
+    Ok((view.publishers, rows))
+}
+
+/// One of your apps, for the developer console.
+#[server(prefix = "/_app")]
+pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(None);
+    };
+    let app = match engine()?.publisher_app(&account, &slug).await {
+        Ok(app) => app,
+        Err(engine::EngineError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(internal(e)),
+    };
+    let draft_json =
+        serde_json::to_string_pretty(&app.draft).map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(Some(crate::model::DevApp {
+        name: app
+            .draft
+            .client_name
+            .clone()
+            .unwrap_or_else(|| app.slug.clone()),
+        pending: app.pending().is_some(),
+        versions: app
+            .versions
+            .iter()
+            .map(|v| crate::model::VersionRow {
+                id: v.id.clone(),
+                number: v.number,
+                state: v.state.clone(),
+                submitted: date(v.submitted_at),
+                reason: v.rejection_reason.clone(),
+            })
+            .collect(),
+        slug: app.slug,
+        publisher: app.publisher_name,
+        draft_json,
+    }))
+}
+
+#[cfg(feature = "ssr")]
+fn review_item(s: engine::apps::Submission) -> Result<crate::model::ReviewItem, ServerFnError> {
+    let m = &s.version.manifest;
+    Ok(crate::model::ReviewItem {
+        id: s.version.id.clone(),
+        app: s.app_slug.clone(),
+        name: m.client_name.clone(),
+        publisher: s.publisher_name.clone(),
+        number: s.version.number,
+        submitted: ssr::date(s.version.submitted_at),
+        scopes: m
+            .scope
+            .scopes()
+            .iter()
+            .map(|sc| crate::model::ScopeLine {
+                scope: sc.to_string(),
+                meaning: sc.describe(),
+            })
+            .collect(),
+        redirect_uris: m.redirect_uris.iter().map(|u| u.to_string()).collect(),
+        launch_url: m.launch_url.as_ref().map(|u| u.to_string()),
+        client_type: m.token_endpoint_auth_method.client_type().to_owned(),
+        checks: engine::apps::submission_checks(m)
+            .into_iter()
+            .map(|c| crate::model::CheckLine {
+                passed: c.passed,
+                text: c.text,
+            })
+            .collect(),
+        manifest_json: serde_json::to_string_pretty(&m.to_input())
+            .map_err(|e| ServerFnError::new(e.to_string()))?,
+    })
+}
+
+/// The review queue; empty for anyone who is not a reviewer.
+#[server(prefix = "/_app")]
+pub async fn review_queue() -> Result<Vec<crate::model::ReviewItem>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(Vec::new());
+    };
+    match engine()?.review_queue(&account).await {
+        Ok(queue) => queue.into_iter().map(review_item).collect(),
+        Err(engine::EngineError::Forbidden(_)) => Ok(Vec::new()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// One waiting submission, for a reviewer.
+#[server(prefix = "/_app")]
+pub async fn review_submission(
+    id: String,
+) -> Result<Option<crate::model::ReviewItem>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(None);
+    };
+    match engine()?.submission(&account, &id).await {
+        Ok(s) => Ok(Some(review_item(s)?)),
+        Err(engine::EngineError::Forbidden(_) | engine::EngineError::NotFound(_)) => Ok(None),
+        Err(e) => Err(internal(e)),
+    }
+}

@@ -19,9 +19,11 @@ use pages::account::AccountPage;
 use pages::auth::{
     ForgotPasswordPage, LoginPage, LogoutPage, ResetPasswordPage, SignupPage, VerifyEmailPage,
 };
+use pages::dev::{DevAppPage, DevHome};
 use pages::gallery::{AppPage, GalleryPage};
 use pages::home::HomePage;
 use pages::not_found::NotFound;
+use pages::review::{ReviewQueue, ReviewSubmission};
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -98,6 +100,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/apps") view=GalleryPage ssr=SsrMode::Async/>
                     <Route path=path!("/apps/:slug") view=AppPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dev") view=DevHome ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/apps/:slug") view=DevAppPage ssr=SsrMode::Async/>
+                    <Route path=path!("/review") view=ReviewQueue ssr=SsrMode::Async/>
+                    <Route path=path!("/review/:id") view=ReviewSubmission ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

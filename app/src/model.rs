@@ -113,3 +113,55 @@ pub struct AppDetails {
     pub terms: Option<String>,
     pub support: Vec<String>,
 }
+
+/// An app in the developer console's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevAppRow {
+    pub slug: String,
+    pub name: String,
+    pub publisher: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRow {
+    pub id: String,
+    pub number: i32,
+    pub state: String,
+    pub submitted: String,
+    pub reason: Option<String>,
+}
+
+/// An app in the developer console: its draft as an editable manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevApp {
+    pub slug: String,
+    pub name: String,
+    pub publisher: String,
+    pub draft_json: String,
+    pub versions: Vec<VersionRow>,
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckLine {
+    pub passed: bool,
+    pub text: String,
+}
+
+/// A submission on the reviewer's screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub id: String,
+    pub app: String,
+    pub name: String,
+    pub publisher: String,
+    pub number: i32,
+    pub submitted: String,
+    pub scopes: Vec<ScopeLine>,
+    pub redirect_uris: Vec<String>,
+    pub launch_url: Option<String>,
+    pub client_type: String,
+    pub checks: Vec<CheckLine>,
+    pub manifest_json: String,
+}

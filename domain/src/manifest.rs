@@ -15,26 +15,47 @@ use crate::{HttpsUrl, Jwks, LaunchUrl, RedirectUri, ScopeContext, ScopeSet, Smar
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tos_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub software_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub software_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fhir_versions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tagline: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 

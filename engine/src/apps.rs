@@ -623,3 +623,119 @@ mod tests {
         assert_eq!(slugify("  Déjà  Vu -- App "), "d-j-vu-app");
     }
 }
+
+/// One automatic check on a submission, for the reviewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub passed: bool,
+    pub text: String,
+}
+
+/// What a reviewer should look at twice (SMART App Launch, RFC 9700).
+pub fn submission_checks(m: &AppManifest) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut add = |passed: bool, text: String| checks.push(Check { passed, text });
+    add(
+        true,
+        format!(
+            "{} scopes, all well formed SMART scopes",
+            m.scope.scopes().len()
+        ),
+    );
+    let loopback = m
+        .redirect_uris
+        .iter()
+        .filter(|u| u.as_str().starts_with("http://"))
+        .count();
+    add(
+        loopback == 0,
+        if loopback == 0 {
+            "Every web URL uses https".to_owned()
+        } else {
+            format!("{loopback} redirect URI(s) use plain http on a loopback address (development only)")
+        },
+    );
+    let launch_host = m.launch_url.as_ref().and_then(|u| u.host());
+    let foreign: Vec<String> = m
+        .redirect_uris
+        .iter()
+        .filter(|u| u.host().is_some() && launch_host.is_some() && u.host() != launch_host)
+        .map(|u| u.to_string())
+        .collect();
+    add(
+        foreign.is_empty(),
+        if foreign.is_empty() {
+            "Redirect URIs are on the launch URL's host (or the app has no launch URL)".to_owned()
+        } else {
+            format!(
+                "Redirect URIs on another host than the launch URL: {}",
+                foreign.join(", ")
+            )
+        },
+    );
+    add(
+        m.policy_uri.is_some(),
+        if m.policy_uri.is_some() {
+            "A privacy policy is linked".to_owned()
+        } else {
+            "No privacy policy link".to_owned()
+        },
+    );
+    let wide = m
+        .scope
+        .scopes()
+        .iter()
+        .filter(|s| matches!(s, domain::SmartScope::Clinical(c) if c.resource.is_none()))
+        .count();
+    add(
+        wide == 0,
+        if wide == 0 {
+            "No wildcard resource scopes".to_owned()
+        } else {
+            format!("{wide} scope(s) reach every resource type (`*`)")
+        },
+    );
+    add(
+        !m.scope
+            .scopes()
+            .contains(&domain::SmartScope::OfflineAccess),
+        if m.scope
+            .scopes()
+            .contains(&domain::SmartScope::OfflineAccess)
+        {
+            "Asks for offline_access (refresh tokens that outlive the session)".to_owned()
+        } else {
+            "No offline access".to_owned()
+        },
+    );
+    if m.jwks_uri.is_some() {
+        add(
+            false,
+            "Keys are published at a jwks_uri: fetch it and check the keys before approving"
+                .to_owned(),
+        );
+    }
+    checks
+}
+
+impl Engine {
+    /// A waiting submission with its app, for the review page.
+    pub async fn submission(&self, reviewer: &Account, id: &str) -> EngineResult<Submission> {
+        require_reviewer(reviewer)?;
+        let version = self.pending_submission(id).await?;
+        let app = apps::Entity::find_by_id(version.app_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(|| EngineError::not_found("The app is gone."))?;
+        let publisher_name = publishers::Entity::find_by_id(app.publisher_id.clone())
+            .one(self.db())
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        Ok(Submission {
+            app_slug: app.slug,
+            publisher_name,
+            version: version_view(version)?,
+        })
+    }
+}

@@ -18,6 +18,8 @@ pub fn Header(account: Option<AccountView>) -> impl IntoView {
                     <a href="/apps">"Apps"</a>
                     {if signed_in {
                         view! {
+                            <a href="/dev">"Developers"</a>
+                            {account.as_ref().and_then(|a| a.platform_role.as_deref()).filter(|r| *r == "reviewer" || *r == "admin").map(|_| view! { <a href="/review">"Review"</a> })}
                             <a href="/account">"Account"</a>
                             <form method="post" action="/logout" class="inline-form">
                                 <button type="submit" class="button button-quiet">"Log out"</button>

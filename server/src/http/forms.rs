@@ -18,10 +18,10 @@ use tower_sessions::Session;
 use super::AppState;
 
 /// A url-encoded form body; repeated names keep every value.
-struct FormFields(Vec<(String, String)>);
+pub(super) struct FormFields(Vec<(String, String)>);
 
 impl FormFields {
-    fn get(&self, name: &str) -> String {
+    pub(super) fn get(&self, name: &str) -> String {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -39,13 +39,13 @@ impl FormFields {
 }
 
 /// The parts of a form post the handlers need.
-struct Post {
-    fields: FormFields,
+pub(super) struct Post {
+    pub(super) fields: FormFields,
     extensions: axum::http::Extensions,
 }
 
 impl Post {
-    async fn read(request: Request) -> Self {
+    pub(super) async fn read(request: Request) -> Self {
         let (parts, body) = request.into_parts();
         // The body limit layer bounds this; a body that cannot be read
         // counts as an empty form, which every handler refuses politely.
@@ -61,7 +61,7 @@ impl Post {
         }
     }
 
-    fn account(&self) -> Option<Account> {
+    pub(super) fn account(&self) -> Option<Account> {
         self.extensions
             .get::<CurrentAccount>()
             .and_then(|current| current.0.clone())
@@ -75,7 +75,7 @@ impl Post {
     }
 }
 
-fn flash(form: &str, kind: FlashKind, message: impl Into<String>) -> Flash {
+pub(super) fn flash(form: &str, kind: FlashKind, message: impl Into<String>) -> Flash {
     Flash {
         form: form.to_owned(),
         kind: Some(kind),
@@ -86,7 +86,7 @@ fn flash(form: &str, kind: FlashKind, message: impl Into<String>) -> Flash {
 
 /// The flash for a refused form: the field's error next to the field, or a
 /// form-level message; `values` refill the form (never passwords).
-fn refused(form: &str, err: &EngineError, values: &[(&str, String)]) -> Flash {
+pub(super) fn refused(form: &str, err: &EngineError, values: &[(&str, String)]) -> Flash {
     let values: BTreeMap<String, String> = values
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -115,7 +115,7 @@ fn refused(form: &str, err: &EngineError, values: &[(&str, String)]) -> Flash {
     }
 }
 
-async fn back(session: &Session, flash: Flash, to: &str) -> Response {
+pub(super) async fn back(session: &Session, flash: Flash, to: &str) -> Response {
     set_flash(session, flash).await;
     Redirect::to(to).into_response()
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: pages and forms (with sessions), the REST API (bearer
 //! tokens, no cookies), the built-in files and operations endpoints.
 
+mod console;
 mod forms;
 mod ops;
 mod pages;
@@ -68,6 +69,11 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/reset-password", post(forms::reset_password))
         .route("/account/tokens", post(forms::create_token))
         .route("/account/tokens/{id}/revoke", post(forms::revoke_token))
+        .route("/dev/apps", post(console::create_app))
+        .route("/dev/apps/{slug}/draft", post(console::save_draft))
+        .route("/dev/apps/{slug}/submit", post(console::submit_app))
+        .route("/review/{id}/approve", post(console::approve))
+        .route("/review/{id}/reject", post(console::reject))
         .fallback(pages::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

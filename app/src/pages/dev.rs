@@ -1,0 +1,189 @@
+//! The developer console (`/dev`): your apps, registration from a
+//! manifest, the draft editor, submission for review.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{dev_app, dev_overview, load_page};
+use crate::components::form::FlashMessage;
+use crate::model::{DevApp, Flash};
+
+const EXAMPLE: &str = r#"{
+  "client_name": "My SMART App",
+  "tagline": "What it does, in one line",
+  "redirect_uris": ["https://app.example.org/callback"],
+  "launch_url": "https://app.example.org/launch",
+  "scope": "launch openid fhirUser patient/Observation.rs",
+  "launch_types": ["ehr"],
+  "fhir_versions": ["4.0.1"],
+  "audience": ["clinician"],
+  "categories": ["clinical-decision-support"]
+}"#;
+
+fn login_needed() -> AnyView {
+    view! {
+        <section class="empty-state">
+            <h1>"Log in to use the developer console"</h1>
+            <a class="button button-primary" href="/login?next=/dev">"Log in"</a>
+        </section>
+    }
+    .into_any()
+}
+
+/// A manifest textarea with its error underneath.
+fn manifest_field(value: String, flash: &Flash) -> impl IntoView {
+    let error = flash.error("manifest");
+    let invalid = error.is_some();
+    view! {
+        <div class="field" class:field-invalid=invalid>
+            <label for="field-manifest">"Manifest (JSON)"</label>
+            <p class="field-hint" id="field-manifest-hint">"RFC 7591 client metadata names plus launch_url, fhir_versions, launch_types, audience, categories, tagline and description."</p>
+            <textarea id="field-manifest" name="manifest" rows="16" spellcheck="false" class="code-input"
+                aria-describedby="field-manifest-hint" aria-invalid=invalid.then_some("true")>{value}</textarea>
+            {error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn DevHome() -> impl IntoView {
+    let state = Resource::new(|| (), |_| load_page("dev".to_owned()));
+    let overview = Resource::new(|| (), |_| dev_overview());
+    view! {
+        <Title text="Developer console"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let state = state.await.unwrap_or_default();
+                let (publishers, apps) = overview.await.unwrap_or_default();
+                if state.account.is_none() {
+                    return login_needed();
+                }
+                let flash = state.flash;
+                let manifest = { let v = flash.value("manifest"); if v.is_empty() { EXAMPLE.to_owned() } else { v } };
+                view! {
+                    <div class="page-header">
+                        <h1>"Developer console"</h1>
+                        <p class="muted">"Register SMART on FHIR apps, edit drafts and submit versions for review."</p>
+                    </div>
+                    <FlashMessage flash=flash.clone()/>
+                    <section class="card" aria-labelledby="apps-title">
+                        <h2 id="apps-title">"Your apps"</h2>
+                        {if apps.is_empty() {
+                            view! { <p class="muted">"No apps yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-wrap"><table class="table">
+                                    <thead><tr><th scope="col">"App"</th><th scope="col">"Publisher"</th><th scope="col">"Status"</th></tr></thead>
+                                    <tbody>{apps.into_iter().map(|a| view! {
+                                        <tr><td><a href=format!("/dev/apps/{}", a.slug)>{a.name}</a></td><td>{a.publisher}</td><td>{a.status}</td></tr>
+                                    }).collect_view()}</tbody>
+                                </table></div>
+                            }.into_any()
+                        }}
+                    </section>
+                    <section class="card section-gap" aria-labelledby="register-title">
+                        <h2 id="register-title">"Register an app"</h2>
+                        {if publishers.is_empty() {
+                            view! { <p class="muted">"Apps belong to a publisher organisation. Create one with the API (POST /api/v1/publishers) or ask its owner to invite you."</p> }.into_any()
+                        } else {
+                            let chosen = flash.value("publisher");
+                            view! {
+                                <form method="post" action="/dev/apps" class="stack" novalidate>
+                                    <div class="field">
+                                        <label for="field-publisher">"Publisher"</label>
+                                        <select id="field-publisher" name="publisher">
+                                            {publishers.into_iter().map(|p| { let selected = p.slug == chosen; view! { <option value=p.slug.clone() selected=selected>{p.name}</option> } }).collect_view()}
+                                        </select>
+                                    </div>
+                                    {manifest_field(manifest, &flash)}
+                                    <button class="button button-primary" type="submit">"Register app"</button>
+                                </form>
+                            }.into_any()
+                        }}
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn DevAppPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let state = Resource::new(|| (), |_| load_page("dev-app".to_owned()));
+    let app = Resource::new(slug, dev_app);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let state = state.await.unwrap_or_default();
+                if state.account.is_none() {
+                    return login_needed();
+                }
+                match app.await.ok().flatten() {
+                    Some(app) => view! { <DevAppView app flash=state.flash/> }.into_any(),
+                    None => view! { <crate::pages::not_found::NotFound/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
+    let draft = {
+        let v = flash.value("manifest");
+        if v.is_empty() {
+            app.draft_json.clone()
+        } else {
+            v
+        }
+    };
+    let draft_action = format!("/dev/apps/{}/draft", app.slug);
+    let submit_action = format!("/dev/apps/{}/submit", app.slug);
+    view! {
+        <Title text=format!("{} · Developer console", app.name)/>
+        <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/dev">"Developer console"</a> " / " <span aria-current="page">{app.name.clone()}</span></nav>
+        <div class="page-header">
+            <h1>{app.name.clone()}</h1>
+            <p class="muted">{format!("{} · /apps/{}", app.publisher, app.slug)}</p>
+        </div>
+        <FlashMessage flash=flash.clone()/>
+        <div class="grid-2">
+            <section class="card" aria-labelledby="draft-title">
+                <h2 id="draft-title">"Draft"</h2>
+                <p class="muted">"Edits change the draft only; the published version stays live until a new one is approved. Copy the JSON to export it."</p>
+                <form method="post" action=draft_action class="stack" novalidate>
+                    {manifest_field(draft, &flash)}
+                    <button class="button button-secondary" type="submit">"Save draft"</button>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="versions-title">
+                <h2 id="versions-title">"Versions"</h2>
+                {if app.pending {
+                    view! { <p class="notice notice-info">"A version is waiting for review."</p> }.into_any()
+                } else {
+                    view! {
+                        <form method="post" action=submit_action class="stack">
+                            <button class="button button-primary" type="submit">"Submit draft for review"</button>
+                        </form>
+                    }.into_any()
+                }}
+                {if app.versions.is_empty() {
+                    view! { <p class="muted">"Nothing submitted yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain-list">{app.versions.into_iter().map(|v| view! {
+                            <li>
+                                <strong>{format!("Version {}", v.number)}</strong> " " <span class="badge">{v.state}</span>
+                                <span class="muted">{format!(" submitted {}", v.submitted)}</span>
+                                {v.reason.map(|r| view! { <p class="notice notice-error">{format!("Reviewer: {r}")}</p> })}
+                            </li>
+                        }).collect_view()}</ul>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+    }
+}
