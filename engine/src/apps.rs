@@ -79,7 +79,7 @@ fn manifest_error(errors: Vec<FieldError>) -> EngineError {
     let first = errors.into_iter().next();
     match first {
         Some(FieldError { field, message }) => EngineError::Invalid {
-            field: Some(leak_field(&field)),
+            field: Some(static_field(&field)),
             message,
         },
         None => EngineError::invalid("manifest", "The manifest is invalid."),
@@ -88,7 +88,7 @@ fn manifest_error(errors: Vec<FieldError>) -> EngineError {
 
 /// Field names are a small fixed set (the manifest's members); map them to
 /// the `'static` names errors carry.
-fn leak_field(field: &str) -> &'static str {
+fn static_field(field: &str) -> &'static str {
     const FIELDS: &[&str] = &[
         "client_name",
         "redirect_uris",
