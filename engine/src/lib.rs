@@ -10,6 +10,7 @@ pub mod db;
 pub mod entity;
 pub mod error;
 pub mod mail;
+pub mod members;
 pub mod orgs;
 pub mod password;
 pub mod secret;

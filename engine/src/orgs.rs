@@ -231,7 +231,7 @@ impl Engine {
         Ok(outcome)
     }
 
-    async fn invite(
+    pub(crate) async fn invite(
         &self,
         conn: &impl ConnectionTrait,
         kind: &str,

@@ -35,3 +35,7 @@ pub fn version_rejected(slug: &str, number: i32, reason: &str) -> String {
         "Version {number} of your app \"{slug}\" was not approved. The reviewer wrote:\n\n{reason}\n\nEdit the draft in the developer console and submit it again.\n{SIGNATURE}"
     )
 }
+
+pub fn added_to_organisation(name: &str, role: &str, console: &str) -> String {
+    format!("You were added to the publisher organisation \"{name}\" on Sidecar as {role}.\n\nIts apps are in your developer console: {console}\n{SIGNATURE}")
+}

@@ -20,6 +20,10 @@ pub fn router() -> Router<AppState> {
             "/publishers",
             get(publishers::list).post(publishers::create),
         )
+        .route(
+            "/publishers/{slug}/members",
+            get(publishers::members).post(publishers::invite),
+        )
         .route("/publisher/apps", get(apps::list).post(apps::create))
         .route("/publisher/apps/{slug}", get(apps::get))
         .route("/publisher/apps/{slug}/draft", put(apps::put_draft))

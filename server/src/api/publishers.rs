@@ -64,3 +64,68 @@ pub async fn create(
         Json(PublisherResponse::from(publisher)),
     ))
 }
+
+#[derive(Debug, Serialize)]
+pub struct MemberResponse {
+    pub email: String,
+    pub role: String,
+    /// `active`, or `invited` while the invitation waits for sign-up.
+    pub status: &'static str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: String,
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Result<Json<Page<MemberResponse>>, ApiError> {
+    let members = state
+        .engine
+        .list_publisher_members(&caller.account, &slug)
+        .await?;
+    let items = members
+        .into_iter()
+        .map(|m| MemberResponse {
+            email: m.email,
+            role: m.role.as_str().to_owned(),
+            status: if m.active { "active" } else { "invited" },
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    JsonBody(body): JsonBody<InviteRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let outcome = state
+        .engine
+        .invite_publisher_member(&caller.account, &slug, &body.email, &body.role)
+        .await?;
+    let status = match outcome {
+        engine::members::Invited::Added => "active",
+        engine::members::Invited::Invited => "invited",
+    };
+    let email = domain::Email::parse(&body.email)
+        .map(|e| e.to_string())
+        .unwrap_or(body.email);
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberResponse {
+            email,
+            role: body.role,
+            status,
+        }),
+    ))
+}
