@@ -46,3 +46,11 @@ pub async fn set_flash(session: &Session, flash: Flash) {
         tracing::warn!(error = %e, "could not store a flash message");
     }
 }
+
+/// Ends the session: its data is deleted from the store, and whatever the
+/// rest of the request stores (a flash message) goes under a new id, never
+/// the old one, so a copied cookie is worth nothing afterwards.
+pub async fn end_session(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.flush().await?;
+    session.cycle_id().await
+}

@@ -185,8 +185,11 @@ async fn a_password_reset_changes_the_password_once_and_ends_other_sessions() {
     app.log_in("ada@example.org", PASSWORD)
         .await
         .assert_redirect("/account");
-    let other_browser = support::client();
-    let cookie_client = app.client.clone();
+    let other_browser = app.other_browser();
+    other_browser
+        .log_in("ada@example.org", PASSWORD)
+        .await
+        .assert_redirect("/account");
 
     app.submit("/forgot-password", &[("email", "ada@example.org")])
         .await
@@ -226,7 +229,10 @@ async fn a_password_reset_changes_the_password_once_and_ends_other_sessions() {
     app.log_in("ada@example.org", "brand new phrase here")
         .await
         .assert_redirect("/account");
-    drop((other_browser, cookie_client));
+    assert!(
+        !other_browser.is_logged_in().await,
+        "a reset ends sessions elsewhere"
+    );
 }
 
 #[tokio::test]
@@ -397,26 +403,32 @@ async fn an_active_session_still_ends_after_12_hours() {
 async fn the_session_id_changes_at_login_and_dies_at_logout() {
     let app = spawn_app().await;
     app.verified_user("ada@example.org", PASSWORD).await;
-    // A session exists before login (it carries the flash message).
-    let before = app.get("/login").await;
-    assert_eq!(before.status, StatusCode::OK);
-    let jar_cookie = |page: &support::Page| {
-        page.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sidecar_session="))
-            .map(str::to_owned)
-    };
+    // A failed attempt leaves a session (it carries the error message).
+    let failed = app.log_in("ada@example.org", "not the password").await;
+    let before = failed.session_cookie().expect("a session before login");
     let login = app.log_in("ada@example.org", PASSWORD).await;
-    let cookie = jar_cookie(&login).expect("a session cookie at login");
+    let cookie = login.session_cookie().expect("a session cookie at login");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
     let value = cookie.split(';').next().unwrap().to_owned();
+    assert_ne!(
+        before.split(';').next().unwrap(),
+        value,
+        "login must issue a new session id"
+    );
 
-    // Replaying the old cookie after logout gets nowhere: the session is gone server-side.
-    app.post_form("/logout", &[]).await;
+    // Replaying the old cookie after logout gets nowhere: the session is gone
+    // server-side, and what the logout stores (its message) has a new id.
+    let logout = app.post_form("/logout", &[]).await;
+    let after = logout
+        .session_cookie()
+        .expect("the logout message's session");
+    assert_ne!(
+        after.split(';').next().unwrap(),
+        value,
+        "the old id is never reused"
+    );
     let replay = reqwest::Client::new()
         .get(app.url("/account"))
         .header("cookie", value)

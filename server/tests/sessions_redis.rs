@@ -21,32 +21,20 @@ async fn sessions_live_in_redis_and_logout_deletes_them() {
     login.assert_redirect("/account");
     assert!(app.is_logged_in().await);
     let cookie = login
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("sidecar_session="))
+        .session_cookie()
         .unwrap()
         .split(';')
         .next()
         .unwrap()
         .to_owned();
+    let id = cookie.trim_start_matches("sidecar_session=").to_owned();
 
-    // The sessions table stays empty: the session is in Redis.
-    use sea_orm::{ConnectionTrait, Statement};
-    let table = match app.engine.db().get_database_backend() {
-        sea_orm::DatabaseBackend::Postgres => "tower_sessions.session",
-        _ => "tower_sessions",
-    };
-    let rows = app
-        .engine
-        .db()
-        .query_all(Statement::from_string(
-            app.engine.db().get_database_backend(),
-            format!("SELECT id FROM {table}"),
-        ))
-        .await;
-    assert!(rows.map(|r| r.is_empty()).unwrap_or(true));
+    // The session is a key in Redis (the store keys records by session id).
+    assert_eq!(
+        redis_exists(&redis, &id).await,
+        1,
+        "the session is stored in Redis"
+    );
 
     // Logging out deletes it from Redis: the cookie no longer works anywhere.
     app.post_form("/logout", &[])
@@ -62,4 +50,23 @@ async fn sessions_live_in_redis_and_logout_deletes_them() {
         .await
         .unwrap();
     assert!(replay.contains("You are not logged in"));
+    assert_eq!(redis_exists(&redis, &id).await, 0, "logout deletes the key");
+}
+
+/// `EXISTS key` over Redis's own protocol (RESP), answering 0 or 1.
+async fn redis_exists(url: &str, key: &str) -> i64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = url.trim_start_matches("redis://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect to Redis");
+    let command = format!("*2\r\n$6\r\nEXISTS\r\n${}\r\n{key}\r\n", key.len());
+    stream.write_all(command.as_bytes()).await.unwrap();
+    let mut reply = [0u8; 64];
+    let n = stream.read(&mut reply).await.unwrap();
+    let text = std::str::from_utf8(&reply[..n]).unwrap();
+    text.trim()
+        .trim_start_matches(':')
+        .parse()
+        .unwrap_or_else(|_| panic!("unexpected Redis reply {text:?}"))
 }

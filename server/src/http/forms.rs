@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use app::model::{Flash, FlashKind};
-use app::session::{set_flash, CurrentAccount, SessionUser, USER_KEY};
+use app::session::{end_session, set_flash, CurrentAccount, SessionUser, USER_KEY};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -231,7 +231,7 @@ pub async fn log_in(State(state): State<AppState>, session: Session, request: Re
 
 pub async fn log_out(session: Session) -> Response {
     // Deletes the session from the store, not only the cookie.
-    if let Err(e) = session.flush().await {
+    if let Err(e) = end_session(&session).await {
         tracing::error!(error = %e, "could not delete the session");
     }
     back(
@@ -318,7 +318,7 @@ pub async fn reset_password(
         .await
     {
         Ok(_) => {
-            if let Err(e) = session.flush().await {
+            if let Err(e) = end_session(&session).await {
                 tracing::error!(error = %e, "could not delete the session");
             }
             back(&session, flash("login", FlashKind::Success, "Your password is changed and every other session has ended. Log in with the new password."), "/login").await

@@ -1,7 +1,7 @@
 //! Resolves the session to an account on every page request, enforcing the
 //! idle timeout, the absolute lifetime and the account's session epoch.
 
-use app::session::{CurrentAccount, SessionUser, USER_KEY};
+use app::session::{end_session, CurrentAccount, SessionUser, USER_KEY};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -59,7 +59,7 @@ async fn current(
         }
         _ => {
             // Expired, or the account changed its password or is gone.
-            session.flush().await?;
+            end_session(session).await?;
             Ok(None)
         }
     }

@@ -154,6 +154,16 @@ impl Page {
             .unwrap_or("")
     }
 
+    /// The `Set-Cookie` header of the session cookie, whole.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sidecar_session="))
+            .map(str::to_owned)
+    }
+
     #[track_caller]
     pub fn assert_redirect(&self, to: &str) {
         assert_eq!(
@@ -184,6 +194,18 @@ async fn page(response: reqwest::Response) -> Page {
 }
 
 impl TestApp {
+    /// The same server seen from a second browser (its own cookies).
+    pub fn other_browser(&self) -> TestApp {
+        TestApp {
+            addr: self.addr,
+            base: self.base.clone(),
+            client: client(),
+            engine: self.engine.clone(),
+            clock: self.clock.clone(),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
