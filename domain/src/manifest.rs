@@ -127,31 +127,38 @@ pub struct AppManifest {
 }
 
 /// A refused field and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    pub field: String,
+    /// The manifest member, by its wire name.
+    pub field: &'static str,
     pub message: String,
 }
 
 struct Errors(Vec<FieldError>);
 
 impl Errors {
-    fn add(&mut self, field: &str, message: impl Into<String>) {
+    fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push(FieldError {
-            field: field.to_owned(),
+            field,
             message: message.into(),
         });
     }
 
     /// For rules between fields: a field that is already wrong gets no
     /// second, consequential message.
-    fn add_once(&mut self, field: &str, message: impl Into<String>) {
+    fn add_once(&mut self, field: &'static str, message: impl Into<String>) {
         if !self.0.iter().any(|e| e.field == field) {
             self.add(field, message);
         }
     }
 
-    fn text(&mut self, field: &str, value: Option<String>, max: usize, required: bool) -> String {
+    fn text(
+        &mut self,
+        field: &'static str,
+        value: Option<String>,
+        max: usize,
+        required: bool,
+    ) -> String {
         let value = value.map(|v| v.trim().to_owned()).unwrap_or_default();
         if value.is_empty() && required {
             self.add(field, "This is required.");
@@ -161,7 +168,7 @@ impl Errors {
         value
     }
 
-    fn https(&mut self, field: &str, value: Option<String>) -> Option<HttpsUrl> {
+    fn https(&mut self, field: &'static str, value: Option<String>) -> Option<HttpsUrl> {
         let value = value.filter(|v| !v.trim().is_empty())?;
         match HttpsUrl::parse(value.trim()) {
             Ok(url) => Some(url),
@@ -175,7 +182,7 @@ impl Errors {
     /// Values from a fixed list, deduplicated, in the list's order.
     fn choices(
         &mut self,
-        field: &str,
+        field: &'static str,
         values: Option<Vec<String>>,
         allowed: &[&str],
     ) -> Vec<String> {
@@ -468,7 +475,7 @@ mod tests {
         value["launch_url"] = json!("ftp://charts.example.org");
         value["categories"] = json!(["astrology"]);
         let errors = AppManifest::validate(input(value)).unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
             [

@@ -22,7 +22,6 @@ pub enum SlugError {
 
 const RESERVED: &[&str] = &[
     "admin", "api", "apps", "dev", "login", "logout", "new", "review", "signup", "static", "pkg",
-    "t",
 ];
 
 impl Slug {
@@ -31,8 +30,7 @@ impl Slug {
         if !(2..=48).contains(&slug.len()) {
             return Err(SlugError::Length);
         }
-        let mut chars = slug.chars();
-        let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+        let starts_with_letter = slug.starts_with(|c: char| c.is_ascii_lowercase());
         let allowed = slug
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');

@@ -79,44 +79,11 @@ fn manifest_error(errors: Vec<FieldError>) -> EngineError {
     let first = errors.into_iter().next();
     match first {
         Some(FieldError { field, message }) => EngineError::Invalid {
-            field: Some(static_field(&field)),
+            field: Some(field),
             message,
         },
         None => EngineError::invalid("manifest", "The manifest is invalid."),
     }
-}
-
-/// Field names are a small fixed set (the manifest's members); map them to
-/// the `'static` names errors carry.
-fn static_field(field: &str) -> &'static str {
-    const FIELDS: &[&str] = &[
-        "client_name",
-        "redirect_uris",
-        "scope",
-        "token_endpoint_auth_method",
-        "grant_types",
-        "jwks_uri",
-        "jwks",
-        "logo_uri",
-        "client_uri",
-        "policy_uri",
-        "tos_uri",
-        "contacts",
-        "software_id",
-        "software_version",
-        "launch_url",
-        "fhir_versions",
-        "launch_types",
-        "audience",
-        "categories",
-        "tagline",
-        "description",
-    ];
-    FIELDS
-        .iter()
-        .find(|f| **f == field)
-        .copied()
-        .unwrap_or("manifest")
 }
 
 fn version_view(row: app_versions::Model) -> EngineResult<VersionView> {
@@ -166,29 +133,6 @@ fn require_reviewer(account: &Account) -> EngineResult<()> {
 }
 
 impl Engine {
-    /// The publisher by slug, when `account` is a member; otherwise not found.
-    async fn member_publisher(
-        &self,
-        account: &Account,
-        publisher_slug: &str,
-    ) -> EngineResult<publishers::Model> {
-        let not_found = || {
-            EngineError::not_found(format!(
-                "You are not a member of a publisher organisation `{publisher_slug}`."
-            ))
-        };
-        let publisher = publishers::Entity::find()
-            .filter(publishers::Column::Slug.eq(publisher_slug))
-            .one(self.db())
-            .await?
-            .ok_or_else(not_found)?;
-        publisher_members::Entity::find_by_id((publisher.id.clone(), account.id.clone()))
-            .one(self.db())
-            .await?
-            .ok_or_else(not_found)?;
-        Ok(publisher)
-    }
-
     /// The app by slug, when `account` is a member of its publisher.
     async fn member_app(
         &self,
@@ -209,8 +153,7 @@ impl Engine {
             .one(self.db())
             .await?
             .ok_or_else(not_found)?;
-        publisher_members::Entity::find_by_id((publisher.id.clone(), account.id.clone()))
-            .one(self.db())
+        self.role_in(&publisher, account)
             .await?
             .ok_or_else(not_found)?;
         Ok((app, publisher))
@@ -250,7 +193,7 @@ impl Engine {
         slug: Option<&str>,
         manifest: ManifestInput,
     ) -> EngineResult<PublisherApp> {
-        let publisher = self.member_publisher(account, publisher_slug).await?;
+        let (publisher, _) = self.member_publisher(account, publisher_slug).await?;
         let checked = AppManifest::validate(manifest).map_err(manifest_error)?;
         let slug_text = slug
             .map(str::to_owned)

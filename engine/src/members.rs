@@ -36,8 +36,22 @@ fn parse_role(role: &str) -> EngineResult<PublisherRole> {
 }
 
 impl Engine {
-    /// The caller's role in the publisher; not a member → not found.
-    async fn publisher_role(
+    /// `account`'s role in `publisher`, if a member.
+    pub(crate) async fn role_in(
+        &self,
+        publisher: &publishers::Model,
+        account: &Account,
+    ) -> EngineResult<Option<PublisherRole>> {
+        let member =
+            publisher_members::Entity::find_by_id((publisher.id.clone(), account.id.clone()))
+                .one(self.db())
+                .await?;
+        member.map(|m| parse_role(&m.role)).transpose()
+    }
+
+    /// The publisher by slug and the caller's role in it; for anyone who is
+    /// not a member it does not exist.
+    pub(crate) async fn member_publisher(
         &self,
         account: &Account,
         slug: &str,
@@ -52,12 +66,10 @@ impl Engine {
             .one(self.db())
             .await?
             .ok_or_else(not_found)?;
-        let member =
-            publisher_members::Entity::find_by_id((publisher.id.clone(), account.id.clone()))
-                .one(self.db())
-                .await?
-                .ok_or_else(not_found)?;
-        let role = parse_role(&member.role)?;
+        let role = self
+            .role_in(&publisher, account)
+            .await?
+            .ok_or_else(not_found)?;
         Ok((publisher, role))
     }
 
@@ -67,7 +79,7 @@ impl Engine {
         account: &Account,
         slug: &str,
     ) -> EngineResult<Vec<Member>> {
-        let (publisher, _) = self.publisher_role(account, slug).await?;
+        let (publisher, _) = self.member_publisher(account, slug).await?;
         let mut out = Vec::new();
         for member in publisher_members::Entity::find()
             .filter(publisher_members::Column::PublisherId.eq(publisher.id.clone()))
@@ -110,7 +122,7 @@ impl Engine {
         email: &str,
         role: &str,
     ) -> EngineResult<Invited> {
-        let (publisher, caller_role) = self.publisher_role(account, slug).await?;
+        let (publisher, caller_role) = self.member_publisher(account, slug).await?;
         let email =
             Email::parse(email).map_err(|e| EngineError::invalid("email", e.to_string()))?;
         let role = parse_role(role)?;
