@@ -30,9 +30,12 @@ macro_rules! text_conversions {
 }
 
 pub mod account;
+pub mod diff;
 pub mod fhir;
 pub mod jwks;
+pub mod logo;
 pub mod manifest;
+pub mod manifest_form;
 pub mod role;
 pub mod scope;
 pub mod slug;
@@ -40,8 +43,11 @@ pub mod token;
 pub mod uri;
 
 pub use account::{Email, EmailError, NewPassword, PasswordError};
+pub use diff::ManifestDiff;
 pub use jwks::{Jwks, JwksError};
+pub use logo::{Logo, LogoError, LogoType, MAX_LOGO_BYTES};
 pub use manifest::{AppManifest, ClientAuth, FieldError, ManifestInput};
+pub use manifest_form::ManifestForm;
 pub use role::{PlatformRole, PublisherRole, TenantRole};
 pub use scope::{ClinicalScope, Permissions, ScopeContext, ScopeError, ScopeSet, SmartScope};
 pub use slug::{Slug, SlugError};
