@@ -125,19 +125,18 @@ pub async fn reset_link_is_live(token: String) -> Result<bool, ServerFnError> {
 /// One page of the public gallery.
 #[server(prefix = "/_app")]
 pub async fn gallery(
-    q: String,
-    category: String,
-    fhir_version: String,
-    launch: String,
+    filters: crate::model::GalleryFilters,
     page: u32,
 ) -> Result<crate::model::GalleryPage, ServerFnError> {
     use ssr::*;
     let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let query = engine::apps::CatalogQuery {
-        q: some(q),
-        category: some(category),
-        fhir_version: some(fhir_version),
-        launch: some(launch),
+    let query = engine::catalog::CatalogQuery {
+        q: some(filters.q),
+        category: some(filters.category),
+        fhir_version: some(filters.fhir_version),
+        launch: some(filters.launch),
+        audience: some(filters.audience),
+        sort: engine::catalog::CatalogSort::parse(&filters.sort).unwrap_or_default(),
         page,
         per_page: 12,
     };
@@ -151,6 +150,7 @@ pub async fn gallery(
             publisher: app.publisher_name,
             categories: app.version.manifest.categories.clone(),
             launch_types: app.version.manifest.launch_types.clone(),
+            logo: logo_url(&app.version),
         })
         .collect();
     Ok(crate::model::GalleryPage {
@@ -164,21 +164,32 @@ pub async fn gallery(
 #[server(prefix = "/_app")]
 pub async fn app_details(slug: String) -> Result<Option<crate::model::AppDetails>, ServerFnError> {
     use ssr::*;
-    let app = match engine()?.catalog_app(&slug).await {
-        Ok(app) => app,
+    let details = match engine()?.catalog_app(&slug).await {
+        Ok(details) => details,
         Err(engine::EngineError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(internal(e)),
     };
+    let app = &details.app;
     let m = &app.version.manifest;
     let url = |u: &Option<domain::HttpsUrl>| u.as_ref().map(|u| u.to_string());
     Ok(Some(crate::model::AppDetails {
         slug: app.slug.clone(),
         name: m.client_name.clone(),
         tagline: m.tagline.clone(),
-        description: m.description.clone(),
+        description_html: engine::markdown::to_safe_html(&m.description),
+        logo: logo_url(&app.version),
         publisher: app.publisher_name.clone(),
         version: app.version.number,
         published: app.version.decided_at.map(date),
+        history: details
+            .history
+            .iter()
+            .map(|v| crate::model::HistoryLine {
+                number: v.number,
+                published: v.published_at.map(date),
+                changes: v.changes.clone(),
+            })
+            .collect(),
         scopes: m
             .scope
             .scopes()
@@ -264,7 +275,24 @@ pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, Serve
     };
     let draft_json =
         serde_json::to_string_pretty(&app.draft).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let draft_changes = match (
+        app.published(),
+        domain::AppManifest::validate(app.draft.clone()),
+    ) {
+        (Some(live), Ok(draft)) => Some(domain::ManifestDiff::between(&live.manifest, &draft)),
+        _ => None,
+    };
+    let activity = engine()?
+        .app_activity(&account, &slug)
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(activity_line)
+        .collect();
     Ok(Some(crate::model::DevApp {
+        logo: app.draft_logo_id.as_ref().map(|id| format!("/media/{id}")),
+        draft_changes,
+        activity,
         name: app
             .draft
             .client_name
@@ -310,16 +338,44 @@ fn review_item(s: engine::apps::Submission) -> Result<crate::model::ReviewItem, 
         redirect_uris: m.redirect_uris.iter().map(|u| u.to_string()).collect(),
         launch_url: m.launch_url.as_ref().map(|u| u.to_string()),
         client_type: m.token_endpoint_auth_method.client_type().to_owned(),
-        checks: engine::apps::submission_checks(m)
-            .into_iter()
-            .map(|c| crate::model::CheckLine {
-                passed: c.passed,
-                text: c.text,
-            })
-            .collect(),
+        checks: check_lines(engine::apps::submission_checks(m)),
         manifest_json: serde_json::to_string_pretty(&m.to_input())
             .map_err(|e| ServerFnError::new(e.to_string()))?,
+        changes: None,
+        activity: Vec::new(),
     })
+}
+
+/// The uploaded logo of a version, else the publisher's own `logo_uri`.
+#[cfg(feature = "ssr")]
+fn logo_url(version: &engine::apps::VersionView) -> Option<String> {
+    match &version.logo_id {
+        Some(id) => Some(format!("/media/{id}")),
+        None => version.manifest.logo_uri.as_ref().map(|u| u.to_string()),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn check_lines(checks: Vec<engine::apps::Check>) -> Vec<crate::model::CheckLine> {
+    checks
+        .into_iter()
+        .map(|c| crate::model::CheckLine {
+            passed: c.passed,
+            text: c.text,
+        })
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn activity_line(entry: &engine::audit::AuditEntry) -> crate::model::ActivityLine {
+    crate::model::ActivityLine {
+        at: ssr::date(entry.at),
+        who: entry
+            .actor_email
+            .clone()
+            .unwrap_or_else(|| "Sidecar".to_owned()),
+        what: entry.describe(),
+    }
 }
 
 /// The review queue; empty for anyone who is not a reviewer.
@@ -346,7 +402,13 @@ pub async fn review_submission(
         return Ok(None);
     };
     match engine()?.submission(&account, &id).await {
-        Ok(s) => Ok(Some(review_item(s)?)),
+        Ok(details) => {
+            let mut item = review_item(details.submission)?;
+            item.checks = check_lines(details.checks);
+            item.changes = details.changes;
+            item.activity = details.activity.iter().map(activity_line).collect();
+            Ok(Some(item))
+        }
         Err(engine::EngineError::Forbidden(_) | engine::EngineError::NotFound(_)) => Ok(None),
         Err(e) => Err(internal(e)),
     }

@@ -77,9 +77,23 @@ pub struct AppCard {
     pub publisher: String,
     pub categories: Vec<String>,
     pub launch_types: Vec<String>,
+    /// The logo's URL: the uploaded one, else the publisher's `logo_uri`.
+    pub logo: Option<String>,
 }
 
+/// The gallery's query string; an empty value means "any".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GalleryFilters {
+    pub q: String,
+    pub category: String,
+    pub fhir_version: String,
+    pub launch: String,
+    pub audience: String,
+    pub sort: String,
+}
+
+/// One page of gallery results.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GalleryPage {
     pub items: Vec<AppCard>,
     pub page: u32,
@@ -99,10 +113,14 @@ pub struct AppDetails {
     pub slug: String,
     pub name: String,
     pub tagline: String,
-    pub description: String,
+    /// The description as HTML, rendered from Markdown on the server with
+    /// raw HTML, images and non-web links removed.
+    pub description_html: String,
+    pub logo: Option<String>,
     pub publisher: String,
     pub version: i32,
     pub published: Option<String>,
+    pub history: Vec<HistoryLine>,
     pub scopes: Vec<ScopeLine>,
     pub launch_types: Vec<String>,
     pub fhir_versions: Vec<String>,
@@ -141,6 +159,11 @@ pub struct DevApp {
     pub draft_json: String,
     pub versions: Vec<VersionRow>,
     pub pending: bool,
+    /// The draft's uploaded logo, on this site.
+    pub logo: Option<String>,
+    /// The draft against the published version, when both are complete.
+    pub draft_changes: Option<domain::ManifestDiff>,
+    pub activity: Vec<ActivityLine>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,4 +187,24 @@ pub struct ReviewItem {
     pub client_type: String,
     pub checks: Vec<CheckLine>,
     pub manifest_json: String,
+    /// Against the published version (submission page only).
+    pub changes: Option<domain::ManifestDiff>,
+    /// The app's audit trail, newest first (submission page only).
+    pub activity: Vec<ActivityLine>,
+}
+
+/// A version that was live, and what it changed from the one before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryLine {
+    pub number: i32,
+    pub published: Option<String>,
+    pub changes: Option<domain::ManifestDiff>,
+}
+
+/// One audit log entry, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityLine {
+    pub at: String,
+    pub who: String,
+    pub what: String,
 }

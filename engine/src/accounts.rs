@@ -8,9 +8,7 @@
 use chrono::Duration;
 use domain::{Email, NewPassword, PlatformRole};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::entity::{email_tokens, users};
 use crate::secret::{new_id, random_token, token_hash};
@@ -91,7 +89,7 @@ impl Engine {
         let hash = password::hash(password.expose()).await?;
         let now = self.now();
         let existing = self.find_user_by_email(&email).await?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         match existing {
             Some(user) => {
                 let body = mail::templates::signup_with_existing_account(
@@ -221,7 +219,7 @@ impl Engine {
             .find_live_token(token, Purpose::Verify)
             .await?
             .ok_or_else(|| EngineError::invalid("token", INVALID_LINK))?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         self.consume_token(&txn, &row).await?;
         let user = users::Entity::find_by_id(row.user_id.clone())
             .one(&txn)
@@ -289,7 +287,7 @@ impl Engine {
     pub async fn request_password_reset(&self, email: &str) -> EngineResult<()> {
         let email = parse_email(email)?;
         if let Some(user) = self.find_user_by_email(&email).await? {
-            let txn = self.db().begin().await?;
+            let txn = self.begin_write().await?;
             let token = self
                 .issue_email_token(&txn, &user.id, Purpose::Reset, RESET_TTL)
                 .await?;
@@ -328,7 +326,7 @@ impl Engine {
         let password = parse_new_password(new_password, &email, "password")?;
         let hash = password::hash(password.expose()).await?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         self.consume_token(&txn, &row).await?;
         let epoch = user.session_epoch.wrapping_add(1);
         let verified = user.email_verified_at.or(Some(now));
@@ -371,7 +369,7 @@ impl Engine {
         let password = parse_new_password(password, &email, "password")?;
         let hash = password::hash(password.expose()).await?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         let existing = users::Entity::find()
             .filter(users::Column::Email.eq(email.as_str()))
             .one(&txn)

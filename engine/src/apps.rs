@@ -6,15 +6,14 @@
 //! is superseded) while the next draft can already be edited.
 
 use chrono::{DateTime, Utc};
-use domain::{AppManifest, FieldError, ManifestInput, PlatformRole, Slug};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use domain::{AppManifest, FieldError, ManifestDiff, ManifestInput, PlatformRole, Slug};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::accounts::Account;
+use crate::audit::{self, AuditEntry};
 use crate::entity::{app_versions, apps, publisher_members, publishers, users};
 use crate::secret::new_id;
-use crate::{mail, Engine, EngineError, EngineResult};
+use crate::{catalog, mail, Engine, EngineError, EngineResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionView {
@@ -25,6 +24,8 @@ pub struct VersionView {
     pub submitted_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
+    /// The uploaded logo frozen with this version (a media id).
+    pub logo_id: Option<String>,
 }
 
 /// An app as its publisher sees it.
@@ -35,6 +36,8 @@ pub struct PublisherApp {
     pub publisher_slug: String,
     pub publisher_name: String,
     pub draft: ManifestInput,
+    /// The uploaded logo of the draft (a media id).
+    pub draft_logo_id: Option<String>,
     pub versions: Vec<VersionView>,
 }
 
@@ -56,25 +59,6 @@ pub struct Submission {
     pub version: VersionView,
 }
 
-/// A published app, as everyone sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CatalogApp {
-    pub slug: String,
-    pub publisher_slug: String,
-    pub publisher_name: String,
-    pub version: VersionView,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct CatalogQuery {
-    pub q: Option<String>,
-    pub category: Option<String>,
-    pub fhir_version: Option<String>,
-    pub launch: Option<String>,
-    pub page: u32,
-    pub per_page: u32,
-}
-
 fn manifest_error(errors: Vec<FieldError>) -> EngineError {
     let first = errors.into_iter().next();
     match first {
@@ -86,7 +70,7 @@ fn manifest_error(errors: Vec<FieldError>) -> EngineError {
     }
 }
 
-fn version_view(row: app_versions::Model) -> EngineResult<VersionView> {
+pub(crate) fn version_view(row: app_versions::Model) -> EngineResult<VersionView> {
     let manifest: AppManifest = serde_json::from_str(&row.manifest)
         .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored manifest: {e}")))?;
     Ok(VersionView {
@@ -97,6 +81,7 @@ fn version_view(row: app_versions::Model) -> EngineResult<VersionView> {
         submitted_at: row.submitted_at,
         decided_at: row.decided_at,
         rejection_reason: row.rejection_reason,
+        logo_id: row.logo_id,
     })
 }
 
@@ -134,7 +119,7 @@ fn require_reviewer(account: &Account) -> EngineResult<()> {
 
 impl Engine {
     /// The app by slug, when `account` is a member of its publisher.
-    async fn member_app(
+    pub(crate) async fn member_app(
         &self,
         account: &Account,
         slug: &str,
@@ -180,6 +165,7 @@ impl Engine {
             publisher_slug: publisher.slug,
             publisher_name: publisher.name,
             draft,
+            draft_logo_id: app.draft_logo_id,
             versions,
         })
     }
@@ -201,7 +187,7 @@ impl Engine {
         let slug =
             Slug::parse(&slug_text).map_err(|e| EngineError::invalid("slug", e.to_string()))?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         if apps::Entity::find()
             .filter(apps::Column::Slug.eq(slug.as_str()))
             .one(&txn)
@@ -220,10 +206,22 @@ impl Engine {
             status: Set("active".into()),
             draft_manifest: Set(to_json(&checked.to_input())?),
             published_version_id: Set(None),
+            draft_logo_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
         .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event::on_app(
+                account,
+                &app,
+                "app.created",
+                serde_json::json!({ "app": app.slug }),
+            ),
+        )
         .await?;
         txn.commit().await?;
         self.publisher_app_view(app, publisher).await
@@ -280,7 +278,7 @@ impl Engine {
         let draft: ManifestInput = serde_json::from_str(&app.draft_manifest)
             .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored draft: {e}")))?;
         let checked = AppManifest::validate(draft).map_err(manifest_error)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         let versions = app_versions::Entity::find()
             .filter(app_versions::Column::AppId.eq(app.id.clone()))
             .all(&txn)
@@ -303,8 +301,20 @@ impl Engine {
             decided_by: Set(None),
             decided_at: Set(None),
             rejection_reason: Set(None),
+            logo_id: Set(app.draft_logo_id.clone()),
         }
         .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            row.submitted_at,
+            audit::Event::on_app(
+                account,
+                &app,
+                "version.submitted",
+                serde_json::json!({ "app": app.slug, "version": row.number }),
+            ),
+        )
         .await?;
         txn.commit().await?;
         version_view(row)
@@ -340,9 +350,13 @@ impl Engine {
         Ok(out)
     }
 
-    async fn pending_submission(&self, id: &str) -> EngineResult<app_versions::Model> {
+    async fn pending_submission(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        id: &str,
+    ) -> EngineResult<app_versions::Model> {
         app_versions::Entity::find_by_id(id.to_owned())
-            .one(self.db())
+            .one(conn)
             .await?
             .filter(|v| v.state == "submitted")
             .ok_or_else(|| {
@@ -350,20 +364,37 @@ impl Engine {
             })
     }
 
-    /// Publishes a submission; the previously published version is superseded.
+    /// The app and publisher of a version, read in `conn`.
+    async fn version_owner(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        version: &app_versions::Model,
+    ) -> EngineResult<(apps::Model, publishers::Model)> {
+        let gone = || EngineError::not_found("The app of this submission is gone.");
+        let app = apps::Entity::find_by_id(version.app_id.clone())
+            .one(conn)
+            .await?
+            .ok_or_else(gone)?;
+        let publisher = publishers::Entity::find_by_id(app.publisher_id.clone())
+            .one(conn)
+            .await?
+            .ok_or_else(gone)?;
+        Ok((app, publisher))
+    }
+
+    /// Publishes a submission; the previously published version is
+    /// superseded, the catalog entry replaced, the decision audited and the
+    /// submitter told, all in one transaction.
     pub async fn approve_submission(
         &self,
         reviewer: &Account,
         id: &str,
     ) -> EngineResult<VersionView> {
         require_reviewer(reviewer)?;
-        let version = self.pending_submission(id).await?;
         let now = self.now();
-        let txn = self.db().begin().await?;
-        let app = apps::Entity::find_by_id(version.app_id.clone())
-            .one(&txn)
-            .await?
-            .ok_or_else(|| EngineError::not_found("The app is gone."))?;
+        let txn = self.begin_write().await?;
+        let version = self.pending_submission(&txn, id).await?;
+        let (app, publisher) = self.version_owner(&txn, &version).await?;
         if let Some(previous) = &app.published_version_id {
             if let Some(row) = app_versions::Entity::find_by_id(previous.clone())
                 .one(&txn)
@@ -374,20 +405,33 @@ impl Engine {
                 old.update(&txn).await?;
             }
         }
-        let mut active: app_versions::ActiveModel = version.clone().into();
+        let mut active: app_versions::ActiveModel = version.into();
         active.state = Set("published".into());
         active.decided_by = Set(Some(reviewer.id.clone()));
         active.decided_at = Set(Some(now));
         let published = active.update(&txn).await?;
-        let slug = app.slug.clone();
-        let mut app: apps::ActiveModel = app.into();
-        app.published_version_id = Set(Some(published.id.clone()));
-        app.updated_at = Set(now);
-        app.update(&txn).await?;
-        self.mail_decision(&txn, &published, &slug, None).await?;
+        let view = version_view(published.clone())?;
+        let mut live: apps::ActiveModel = app.clone().into();
+        live.published_version_id = Set(Some(published.id.clone()));
+        live.updated_at = Set(now);
+        let app = live.update(&txn).await?;
+        catalog::index_published(&txn, &app, &publisher, &published, &view.manifest).await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event::on_app(
+                reviewer,
+                &app,
+                "version.approved",
+                serde_json::json!({ "app": app.slug, "version": published.number }),
+            ),
+        )
+        .await?;
+        self.mail_decision(&txn, &published, &app.slug, None)
+            .await?;
         txn.commit().await?;
         self.wake_mail_worker();
-        version_view(published)
+        Ok(view)
     }
 
     /// Rejects a submission with a reason the publisher reads.
@@ -405,18 +449,31 @@ impl Engine {
                 "Tell the publisher why, in 1 to 2000 characters.",
             ));
         }
-        let version = self.pending_submission(id).await?;
-        let app = apps::Entity::find_by_id(version.app_id.clone())
-            .one(self.db())
-            .await?
-            .ok_or_else(|| EngineError::not_found("The app is gone."))?;
-        let txn = self.db().begin().await?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let version = self.pending_submission(&txn, id).await?;
+        let (app, _) = self.version_owner(&txn, &version).await?;
         let mut active: app_versions::ActiveModel = version.into();
         active.state = Set("rejected".into());
         active.decided_by = Set(Some(reviewer.id.clone()));
-        active.decided_at = Set(Some(self.now()));
+        active.decided_at = Set(Some(now));
         active.rejection_reason = Set(Some(reason.to_owned()));
         let rejected = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event::on_app(
+                reviewer,
+                &app,
+                "version.rejected",
+                serde_json::json!({
+                    "app": app.slug,
+                    "version": rejected.number,
+                    "reason": reason,
+                }),
+            ),
+        )
+        .await?;
         self.mail_decision(&txn, &rejected, &app.slug, Some(reason))
             .await?;
         txn.commit().await?;
@@ -449,110 +506,6 @@ impl Engine {
             ),
         };
         mail::enqueue(conn, self.now(), &submitter.email, &subject, &body).await
-    }
-
-    /// Published apps matching `query`, by name; the flag says whether a
-    /// further page exists.
-    pub async fn catalog(&self, query: &CatalogQuery) -> EngineResult<(Vec<CatalogApp>, bool)> {
-        let rows = app_versions::Entity::find()
-            .filter(app_versions::Column::State.eq("published"))
-            .all(self.db())
-            .await?;
-        let needle = query
-            .q
-            .as_deref()
-            .map(|q| q.trim().to_lowercase())
-            .filter(|q| !q.is_empty());
-        let mut matches = Vec::new();
-        for row in rows {
-            let Some(app) = apps::Entity::find_by_id(row.app_id.clone())
-                .one(self.db())
-                .await?
-            else {
-                continue;
-            };
-            if app.status != "active" {
-                continue;
-            }
-            let Some(publisher) = publishers::Entity::find_by_id(app.publisher_id.clone())
-                .one(self.db())
-                .await?
-            else {
-                continue;
-            };
-            let version = version_view(row)?;
-            let m = &version.manifest;
-            let keep = query
-                .category
-                .as_ref()
-                .is_none_or(|c| m.categories.contains(c))
-                && query
-                    .fhir_version
-                    .as_ref()
-                    .is_none_or(|v| m.fhir_versions.contains(v))
-                && query
-                    .launch
-                    .as_ref()
-                    .is_none_or(|l| m.launch_types.contains(l))
-                && needle.as_ref().is_none_or(|q| {
-                    [
-                        m.client_name.as_str(),
-                        m.tagline.as_str(),
-                        m.description.as_str(),
-                        publisher.name.as_str(),
-                    ]
-                    .iter()
-                    .any(|t| t.to_lowercase().contains(q))
-                });
-            if keep {
-                matches.push(CatalogApp {
-                    slug: app.slug,
-                    publisher_slug: publisher.slug,
-                    publisher_name: publisher.name,
-                    version,
-                });
-            }
-        }
-        matches.sort_by(|a, b| {
-            a.version
-                .manifest
-                .client_name
-                .to_lowercase()
-                .cmp(&b.version.manifest.client_name.to_lowercase())
-        });
-        let per_page = query.per_page.clamp(1, 100) as usize;
-        let start = query.page as usize * per_page;
-        let more = matches.len() > start + per_page;
-        Ok((
-            matches.into_iter().skip(start).take(per_page).collect(),
-            more,
-        ))
-    }
-
-    /// A published app by slug; unpublished or unknown apps are not found.
-    pub async fn catalog_app(&self, slug: &str) -> EngineResult<CatalogApp> {
-        let not_found = || EngineError::not_found(format!("No published app `{slug}`."));
-        let app = apps::Entity::find()
-            .filter(apps::Column::Slug.eq(slug))
-            .one(self.db())
-            .await?
-            .filter(|a| a.status == "active")
-            .ok_or_else(not_found)?;
-        let version_id = app.published_version_id.clone().ok_or_else(not_found)?;
-        let version = app_versions::Entity::find_by_id(version_id)
-            .one(self.db())
-            .await?
-            .ok_or_else(not_found)?;
-        let publisher = publishers::Entity::find_by_id(app.publisher_id.clone())
-            .one(self.db())
-            .await?
-            .ok_or_else(not_found)?;
-        Ok(CatalogApp {
-            slug: app.slug,
-            publisher_slug: publisher.slug,
-            publisher_name: publisher.name,
-            version: version_view(version)?,
-        })
     }
 }
 
@@ -651,34 +604,107 @@ pub fn submission_checks(m: &AppManifest) -> Vec<Check> {
             "No offline access".to_owned()
         },
     );
-    if m.jwks_uri.is_some() {
+    if let Some(jwks) = &m.jwks {
+        let keys = key_count(jwks);
         add(
-            false,
-            "Keys are published at a jwks_uri: fetch it and check the keys before approving"
-                .to_owned(),
+            true,
+            format!("{keys} public key(s) given inline, all valid"),
         );
     }
     checks
 }
 
+fn key_count(jwks: &domain::Jwks) -> usize {
+    jwks.as_json()
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len)
+}
+
+/// A waiting submission with what a reviewer weighs it against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionDetails {
+    pub submission: Submission,
+    /// The automatic checks, with the `jwks_uri` fetched and its keys read.
+    pub checks: Vec<Check>,
+    /// Against the published version; `None` for a first version.
+    pub changes: Option<ManifestDiff>,
+    /// The app's audit trail, newest first.
+    pub activity: Vec<AuditEntry>,
+}
+
 impl Engine {
     /// A waiting submission with its app, for the review page.
-    pub async fn submission(&self, reviewer: &Account, id: &str) -> EngineResult<Submission> {
+    pub async fn submission(
+        &self,
+        reviewer: &Account,
+        id: &str,
+    ) -> EngineResult<SubmissionDetails> {
         require_reviewer(reviewer)?;
-        let version = self.pending_submission(id).await?;
-        let app = apps::Entity::find_by_id(version.app_id.clone())
-            .one(self.db())
-            .await?
-            .ok_or_else(|| EngineError::not_found("The app is gone."))?;
-        let publisher_name = publishers::Entity::find_by_id(app.publisher_id.clone())
-            .one(self.db())
-            .await?
-            .map(|p| p.name)
-            .unwrap_or_default();
-        Ok(Submission {
-            app_slug: app.slug,
-            publisher_name,
-            version: version_view(version)?,
+        let version = self.pending_submission(self.db(), id).await?;
+        let (app, publisher) = self.version_owner(self.db(), &version).await?;
+        let version = version_view(version)?;
+        let changes = match &app.published_version_id {
+            Some(published) => app_versions::Entity::find_by_id(published.clone())
+                .one(self.db())
+                .await?
+                .map(version_view)
+                .transpose()?
+                .map(|live| ManifestDiff::between(&live.manifest, &version.manifest)),
+            None => None,
+        };
+        let mut checks = submission_checks(&version.manifest);
+        if let Some(uri) = &version.manifest.jwks_uri {
+            checks.push(self.check_jwks_uri(uri).await);
+        }
+        Ok(SubmissionDetails {
+            checks,
+            changes,
+            activity: audit::for_target(self.db(), &app.id).await?,
+            submission: Submission {
+                app_slug: app.slug,
+                publisher_name: publisher.name,
+                version,
+            },
         })
+    }
+
+    /// Fetches a `jwks_uri` under the server-side fetch rules and checks
+    /// the keys it serves.
+    pub async fn check_jwks_uri(&self, uri: &domain::HttpsUrl) -> Check {
+        let failed = |why: String| Check {
+            passed: false,
+            text: format!("The JWKS at {uri} {why}"),
+        };
+        let Ok(url) = url::Url::parse(uri.as_str()) else {
+            return failed("is not a URL Sidecar can fetch".to_owned());
+        };
+        let body = match crate::fetch::fetch(&self.config().fetch, &url).await {
+            Ok(body) => body,
+            Err(e) => return failed(format!("could not be fetched: {e}")),
+        };
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            return failed("did not answer with JSON".to_owned());
+        };
+        match domain::Jwks::parse(value) {
+            Ok(jwks) => Check {
+                passed: true,
+                text: format!(
+                    "The JWKS at {uri} answered with {} valid public key(s)",
+                    key_count(&jwks)
+                ),
+            },
+            Err(e) => failed(format!("answered with keys Sidecar refuses: {e}")),
+        }
+    }
+
+    /// The audit trail of one of the caller's apps, newest first.
+    pub async fn app_activity(
+        &self,
+        account: &Account,
+        slug: &str,
+    ) -> EngineResult<Vec<AuditEntry>> {
+        let (app, _) = self.member_app(account, slug).await?;
+        audit::for_target(self.db(), &app.id).await
     }
 }

@@ -5,11 +5,16 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod audit;
+pub mod catalog;
 pub mod clock;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod fetch;
 pub mod mail;
+pub mod markdown;
+pub mod media;
 pub mod members;
 pub mod orgs;
 pub mod password;
@@ -20,7 +25,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use url::Url;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -33,6 +38,8 @@ pub struct EngineConfig {
     /// Where people reach Sidecar; links in mail point here.
     pub public_url: Url,
     pub mail: MailConfig,
+    /// How server-side fetches of developer-supplied URLs behave.
+    pub fetch: fetch::FetchConfig,
 }
 
 /// The engine: a database, a clock and settings. Cheap to clone.
@@ -64,6 +71,19 @@ impl Engine {
 
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock first
+    /// (a no-op UPDATE), so that a concurrent writer makes it wait for the
+    /// busy timeout instead of failing with `SQLITE_BUSY_SNAPSHOT` when a
+    /// read-then-write transaction upgrades. PostgreSQL needs nothing.
+    pub(crate) async fn begin_write(&self) -> EngineResult<DatabaseTransaction> {
+        let txn = self.db.begin().await?;
+        if txn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0")
+                .await?;
+        }
+        Ok(txn)
     }
 
     /// A link under `PUBLIC_URL`, for mail.

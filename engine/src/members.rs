@@ -6,7 +6,7 @@
 //! address is verified at sign-up.
 
 use domain::{Email, PublisherRole};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::accounts::Account;
 use crate::entity::{invitations, publisher_members, publishers, users};
@@ -147,7 +147,7 @@ impl Engine {
             ));
         }
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         let existing = users::Entity::find()
             .filter(users::Column::Email.eq(email.as_str()))
             .one(&txn)

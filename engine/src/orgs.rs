@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use domain::{Email, PublisherRole, Slug, TenantRole};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 use crate::accounts::Account;
@@ -64,7 +63,7 @@ impl Engine {
         let slug = parse_slug(slug)?;
         let name = parse_name(name)?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         if publishers::Entity::find()
             .filter(publishers::Column::Slug.eq(slug.as_str()))
             .one(&txn)
@@ -177,7 +176,7 @@ impl Engine {
         let admin_email = Email::parse(admin_email)
             .map_err(|e| EngineError::invalid("admin_email", e.to_string()))?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         if tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(slug.as_str()))
             .one(&txn)

@@ -4,6 +4,9 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_accounts;
 mod m20261201_000002_apps;
+mod m20261201_000003_catalog;
+mod m20261201_000004_audit;
+mod m20261201_000005_media;
 
 pub struct Migrator;
 
@@ -13,6 +16,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261201_000001_accounts::Migration),
             Box::new(m20261201_000002_apps::Migration),
+            Box::new(m20261201_000003_catalog::Migration),
+            Box::new(m20261201_000004_audit::Migration),
+            Box::new(m20261201_000005_media::Migration),
         ]
     }
 }

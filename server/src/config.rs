@@ -36,6 +36,8 @@ pub struct Config {
     pub mail_from: String,
     pub master_key: Option<MasterKey>,
     pub allow_private_fetch: bool,
+    /// Extra CA certificates (PEM) trusted for server-side fetches.
+    pub fetch_ca_pem: Option<Vec<u8>>,
     pub log_format: LogFormat,
 }
 
@@ -49,6 +51,7 @@ const KEYS: &[&str] = &[
     "SIDECAR_MAIL_FROM",
     "SIDECAR_MASTER_KEY",
     "SIDECAR_ALLOW_PRIVATE_FETCH",
+    "SIDECAR_FETCH_CA_FILE",
     "SIDECAR_LOG_FORMAT",
 ];
 
@@ -153,6 +156,17 @@ impl Config {
             Some("1") | Some("true") | Some("yes") => true,
             Some(v) => bail!("SIDECAR_ALLOW_PRIVATE_FETCH `{v}` must be true or false"),
         };
+        let fetch_ca_pem = match get("SIDECAR_FETCH_CA_FILE") {
+            Some(path) => {
+                let pem = std::fs::read(&path)
+                    .with_context(|| format!("SIDECAR_FETCH_CA_FILE `{path}` could not be read"))?;
+                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                    bail!("SIDECAR_FETCH_CA_FILE `{path}` holds no PEM certificate");
+                }
+                Some(pem)
+            }
+            None => None,
+        };
         let log_format = match get("SIDECAR_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -168,6 +182,7 @@ impl Config {
             mail_from,
             master_key,
             allow_private_fetch,
+            fetch_ca_pem,
             log_format,
         })
     }

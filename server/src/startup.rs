@@ -37,8 +37,21 @@ pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<En
             file_dir: config.data_dir.join("mail"),
             from: config.mail_from.clone(),
         },
+        fetch: engine::fetch::FetchConfig {
+            allow_private: config.allow_private_fetch,
+            extra_roots_pem: config.fetch_ca_pem.clone(),
+            ..Default::default()
+        },
     };
-    Ok(Engine::new(db, clock, engine_config))
+    let engine = Engine::new(db, clock, engine_config);
+    let indexed = engine
+        .reconcile_catalog()
+        .await
+        .context("could not bring the catalog index up to date")?;
+    if indexed > 0 {
+        tracing::info!(apps = indexed, "catalog index brought up to date");
+    }
+    Ok(engine)
 }
 
 /// Builds everything `serve` runs. `clock` is the system clock except in tests.

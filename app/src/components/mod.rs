@@ -1,2 +1,7 @@
+pub mod app_mark;
+pub mod changes;
 pub mod form;
 pub mod layout;
+
+pub use app_mark::AppMark;
+pub use changes::ChangeList;

@@ -132,6 +132,7 @@ pub fn DevAppPage() -> impl IntoView {
 
 #[component]
 fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
+    let logo_flash = flash.clone();
     let draft = {
         let v = flash.value("manifest");
         if v.is_empty() {
@@ -185,5 +186,55 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                 }}
             </section>
         </div>
+        <div class="grid-2 section-gap">
+            <section class="card" aria-labelledby="logo-title">
+                <h2 id="logo-title">"Logo"</h2>
+                <LogoForm slug=app.slug.clone() name=app.name.clone() logo=app.logo.clone() flash=logo_flash/>
+            </section>
+            <section class="card" aria-labelledby="changes-title">
+                <h2 id="changes-title">"Draft changes"</h2>
+                {match app.draft_changes {
+                    Some(changes) => view! {
+                        <p class="muted">"Against the published version:"</p>
+                        <crate::components::ChangeList changes/>
+                    }.into_any(),
+                    None => view! { <p class="muted">"Shown once a version is published and the draft is complete."</p> }.into_any(),
+                }}
+            </section>
+        </div>
+        <section class="card section-gap" aria-labelledby="activity-title">
+            <h2 id="activity-title">"Activity"</h2>
+            <ul class="activity">{app.activity.into_iter().map(|a| view! {
+                <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
+            }).collect_view()}</ul>
+        </section>
+    }
+}
+
+/// Upload (multipart, so it works without JavaScript) or remove the
+/// draft's logo; errors show next to the file field.
+#[component]
+fn LogoForm(slug: String, name: String, logo: Option<String>, flash: Flash) -> impl IntoView {
+    let error = flash.error("logo");
+    let invalid = error.is_some();
+    let has_logo = logo.is_some();
+    view! {
+        <div class="logo-row">
+            <crate::components::AppMark name logo large=true/>
+            <form method="post" action=format!("/dev/apps/{slug}/logo") enctype="multipart/form-data" class="stack" novalidate>
+                <div class="field" class:field-invalid=invalid>
+                    <label for="field-logo">"Logo image"</label>
+                    <input id="field-logo" type="file" name="logo" accept="image/png,image/jpeg,image/webp" aria-describedby="logo-hint"/>
+                    <p id="logo-hint" class="hint">"PNG, JPEG or WebP, up to 256 KB, 48 to 2048 pixels a side. Square works best."</p>
+                    {error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                </div>
+                <button class="button button-secondary" type="submit">"Upload logo"</button>
+            </form>
+        </div>
+        {has_logo.then(|| view! {
+            <form method="post" action=format!("/dev/apps/{slug}/logo/remove")>
+                <button class="button button-quiet" type="submit">"Remove logo"</button>
+            </form>
+        })}
     }
 }

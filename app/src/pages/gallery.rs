@@ -5,7 +5,18 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{app_details, gallery};
-use crate::model::{AppCard, AppDetails};
+use crate::components::AppMark;
+use crate::model::{AppCard, AppDetails, GalleryFilters, HistoryLine};
+
+/// The query parameters a gallery link keeps from page to page.
+const FILTER_NAMES: [&str; 6] = [
+    "q",
+    "category",
+    "fhir_version",
+    "launch",
+    "audience",
+    "sort",
+];
 
 const CATEGORIES: &[(&str, &str)] = &[
     ("administrative", "Administrative"),
@@ -24,6 +35,16 @@ const LAUNCHES: &[(&str, &str)] = &[
     ("standalone", "Standalone launch"),
     ("backend", "Backend service"),
 ];
+const AUDIENCES: &[(&str, &str)] = &[
+    ("patient", "Patients"),
+    ("clinician", "Clinicians"),
+    ("backend", "Back-office systems"),
+];
+const SORTS: &[(&str, &str)] = &[
+    ("relevance", "Best match"),
+    ("name", "Name"),
+    ("newest", "Newest"),
+];
 const FHIR: &[(&str, &str)] = &[
     ("4.0.1", "FHIR R4"),
     ("4.3.0", "FHIR R4B"),
@@ -37,19 +58,21 @@ fn label(list: &[(&'static str, &'static str)], value: &str) -> String {
         .unwrap_or_else(|| value.to_owned())
 }
 
+/// A filter; `any` is the text of the empty choice, if there is one.
 #[component]
 fn Select(
     name: &'static str,
     label_text: &'static str,
     options: &'static [(&'static str, &'static str)],
     selected: String,
+    #[prop(optional)] any: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("filter-{name}");
     view! {
         <div class="field">
             <label for=id.clone()>{label_text}</label>
             <select id=id name=name>
-                <option value="">"Any"</option>
+                {any.map(|text| view! { <option value="">{text}</option> })}
                 {options.iter().map(|(value, text)| view! { <option value=*value selected=selected == *value>{*text}</option> }).collect_view()}
             </select>
         </div>
@@ -61,22 +84,20 @@ pub fn GalleryPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
     let page = move || param("page").parse::<u32>().unwrap_or(1).max(1);
+    let filters = move || GalleryFilters {
+        q: param("q"),
+        category: param("category"),
+        fhir_version: param("fhir_version"),
+        launch: param("launch"),
+        audience: param("audience"),
+        sort: param("sort"),
+    };
     let results = Resource::new(
-        move || {
-            (
-                param("q"),
-                param("category"),
-                param("fhir_version"),
-                param("launch"),
-                page(),
-            )
-        },
-        |(q, category, fhir_version, launch, page)| {
-            gallery(q, category, fhir_version, launch, page - 1)
-        },
+        move || (filters(), page()),
+        |(filters, page)| gallery(filters, page - 1),
     );
     let link_to = move |to_page: u32| {
-        let mut parts: Vec<String> = ["q", "category", "fhir_version", "launch"]
+        let mut parts: Vec<String> = FILTER_NAMES
             .iter()
             .filter_map(|k| {
                 Some(param(k))
@@ -101,9 +122,11 @@ pub fn GalleryPage() -> impl IntoView {
                 <label for="filter-q">"Search"</label>
                 <input id="filter-q" type="search" name="q" value=move || param("q") placeholder="Name, description or publisher"/>
             </div>
-            <Select name="category" label_text="Category" options=CATEGORIES selected=param("category")/>
-            <Select name="fhir_version" label_text="FHIR version" options=FHIR selected=param("fhir_version")/>
-            <Select name="launch" label_text="Launch" options=LAUNCHES selected=param("launch")/>
+            <Select name="category" label_text="Category" options=CATEGORIES selected=param("category") any="Any"/>
+            <Select name="fhir_version" label_text="FHIR version" options=FHIR selected=param("fhir_version") any="Any"/>
+            <Select name="launch" label_text="Launch" options=LAUNCHES selected=param("launch") any="Any"/>
+            <Select name="audience" label_text="For" options=AUDIENCES selected=param("audience") any="Anyone"/>
+            <Select name="sort" label_text="Sort by" options=SORTS selected=param("sort")/>
             <button class="button button-primary" type="submit">"Search"</button>
         </form>
         <Suspense fallback=|| view! { <p class="muted">"Loading apps…"</p> }>
@@ -149,17 +172,10 @@ fn urlencode(text: &str) -> String {
 #[component]
 fn AppCardView(app: AppCard) -> impl IntoView {
     let href = format!("/apps/{}", app.slug);
-    let initial = app
-        .name
-        .chars()
-        .next()
-        .unwrap_or('?')
-        .to_uppercase()
-        .to_string();
     view! {
         <li class="card app-card">
             <div class="app-card-head">
-                <span class="app-mark" aria-hidden="true">{initial}</span>
+                <AppMark name=app.name.clone() logo=app.logo.clone()/>
                 <div>
                     <h2 class="app-card-title"><a href=href>{app.name.clone()}</a></h2>
                     <p class="muted app-card-publisher">{format!("by {}", app.publisher)}</p>
@@ -200,12 +216,6 @@ fn AppDetailsView(app: AppDetails) -> impl IntoView {
     } else {
         app.tagline.clone()
     };
-    let paragraphs: Vec<String> = app
-        .description
-        .split("\n\n")
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .collect();
     let link = |href: Option<String>, text: &'static str| {
         href.map(|href| view! { <li><a href=href rel="noopener">{text}</a></li> })
     };
@@ -217,7 +227,7 @@ fn AppDetailsView(app: AppDetails) -> impl IntoView {
         <Meta property="og:type" content="website"/>
         <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/apps">"App gallery"</a> " / " <span aria-current="page">{app.name.clone()}</span></nav>
         <div class="app-hero">
-            <span class="app-mark app-mark-large" aria-hidden="true">{app.name.chars().next().unwrap_or('?').to_uppercase().to_string()}</span>
+            <AppMark name=app.name.clone() logo=app.logo.clone() large=true/>
             <div>
                 <h1>{app.name.clone()}</h1>
                 <p class="lead">{app.tagline.clone()}</p>
@@ -227,11 +237,11 @@ fn AppDetailsView(app: AppDetails) -> impl IntoView {
         <div class="grid-2 app-body">
             <section class="card" aria-labelledby="about-title">
                 <h2 id="about-title">"About"</h2>
-                {paragraphs.into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                <div class="prose" inner_html=app.description_html.clone()></div>
                 <dl class="details">
                     <dt>"Launch"</dt><dd>{app.launch_types.iter().map(|t| label(LAUNCHES, t)).collect::<Vec<_>>().join(", ")}</dd>
                     <dt>"FHIR"</dt><dd>{app.fhir_versions.iter().map(|v| label(FHIR, v)).collect::<Vec<_>>().join(", ")}</dd>
-                    <dt>"For"</dt><dd>{app.audience.join(", ")}</dd>
+                    <dt>"For"</dt><dd>{app.audience.iter().map(|a| label(AUDIENCES, a)).collect::<Vec<_>>().join(", ")}</dd>
                     <dt>"Categories"</dt><dd>{app.categories.iter().map(|c| label(CATEGORIES, c)).collect::<Vec<_>>().join(", ")}</dd>
                 </dl>
                 <ul class="plain-list">
@@ -251,5 +261,29 @@ fn AppDetailsView(app: AppDetails) -> impl IntoView {
                 <p class="muted">"A health system can grant less than this when it installs the app."</p>
             </section>
         </div>
+        <section class="card section-gap" aria-labelledby="history-title">
+            <h2 id="history-title">"Version history"</h2>
+            <ol class="history" reversed>
+                {app.history.into_iter().map(|line| view! { <HistoryItem line/> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn HistoryItem(line: HistoryLine) -> impl IntoView {
+    let when = line
+        .published
+        .map(|p| format!(" · published {p}"))
+        .unwrap_or_default();
+    view! {
+        <li>
+            <strong>{format!("Version {}", line.number)}</strong>
+            <span class="muted">{when}</span>
+            {match line.changes {
+                None => view! { <p class="muted">"First published version."</p> }.into_any(),
+                Some(changes) => view! { <crate::components::ChangeList changes/> }.into_any(),
+            }}
+        </li>
     }
 }

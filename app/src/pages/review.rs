@@ -115,6 +115,21 @@ fn SubmissionView(item: ReviewItem, flash: Flash) -> impl IntoView {
                 }).collect_view()}</ul>
             </section>
         </div>
+        <div class="grid-2 section-gap">
+            <section class="card" aria-labelledby="changes-title">
+                <h2 id="changes-title">"Changes since the published version"</h2>
+                {match item.changes {
+                    Some(changes) => view! { <crate::components::ChangeList changes/> }.into_any(),
+                    None => view! { <p class="muted">"Nothing is published yet: this is the first version."</p> }.into_any(),
+                }}
+            </section>
+            <section class="card" aria-labelledby="activity-title">
+                <h2 id="activity-title">"Activity"</h2>
+                <ul class="activity">{item.activity.into_iter().map(|a| view! {
+                    <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
+                }).collect_view()}</ul>
+            </section>
+        </div>
         <section class="card section-gap" aria-labelledby="decision-title">
             <h2 id="decision-title">"Decision"</h2>
             <div class="decision">

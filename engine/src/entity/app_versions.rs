@@ -16,6 +16,8 @@ pub struct Model {
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTimeUtc>,
     pub rejection_reason: Option<String>,
+    /// The uploaded logo, frozen with the version (a `media` id).
+    pub logo_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,8 @@ pub struct Model {
     /// The draft manifest as JSON (the wire form, possibly incomplete).
     pub draft_manifest: String,
     pub published_version_id: Option<String>,
+    /// The uploaded logo of the draft (a `media` id).
+    pub draft_logo_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

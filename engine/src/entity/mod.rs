@@ -3,10 +3,14 @@
 pub mod api_tokens;
 pub mod app_versions;
 pub mod apps;
+pub mod audit_events;
+pub mod catalog_entries;
+pub mod catalog_facets;
 pub mod email_tokens;
 pub mod invitations;
 pub mod login_throttle;
 pub mod mail_outbox;
+pub mod media;
 pub mod publisher_members;
 pub mod publishers;
 pub mod tenant_members;

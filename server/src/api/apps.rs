@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::{ManifestInput, TokenScope};
-use engine::apps::{CatalogApp, CatalogQuery, PublisherApp, Submission, VersionView};
+use engine::apps::{PublisherApp, Submission, VersionView};
+use engine::catalog::{CatalogApp, CatalogAppDetails, CatalogQuery, CatalogSort, PublishedVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -22,7 +23,13 @@ pub struct VersionResponse {
     pub submitted_at: String,
     pub decided_at: Option<String>,
     pub rejection_reason: Option<String>,
+    /// The uploaded logo of this version, on this site.
+    pub logo_url: Option<String>,
     pub manifest: ManifestInput,
+}
+
+fn media_url(id: &Option<String>) -> Option<String> {
+    id.as_ref().map(|id| format!("/media/{id}"))
 }
 
 impl From<&VersionView> for VersionResponse {
@@ -34,6 +41,7 @@ impl From<&VersionView> for VersionResponse {
             submitted_at: v.submitted_at.to_rfc3339(),
             decided_at: v.decided_at.map(|at| at.to_rfc3339()),
             rejection_reason: v.rejection_reason.clone(),
+            logo_url: media_url(&v.logo_id),
             manifest: v.manifest.to_input(),
         }
     }
@@ -44,6 +52,8 @@ pub struct AppResponse {
     pub slug: String,
     pub publisher: String,
     pub draft: ManifestInput,
+    /// The uploaded logo of the draft, on this site.
+    pub draft_logo_url: Option<String>,
     pub published_version: Option<VersionResponse>,
     pub pending_version: Option<VersionResponse>,
     pub versions: Vec<VersionResponse>,
@@ -57,6 +67,7 @@ impl From<PublisherApp> for AppResponse {
             versions: app.versions.iter().map(Into::into).collect(),
             slug: app.slug,
             publisher: app.publisher_slug,
+            draft_logo_url: media_url(&app.draft_logo_id),
             draft: app.draft,
         }
     }
@@ -152,6 +163,55 @@ pub async fn submit(
 }
 
 #[derive(Debug, Serialize)]
+pub struct LogoResponse {
+    pub id: String,
+    /// Where the logo is served, on this site.
+    pub url: String,
+}
+
+/// `PUT /publisher/apps/{slug}/logo`: the image itself as the body (PNG,
+/// JPEG or WebP, at most 256 KB); it becomes the draft's logo.
+pub async fn put_logo(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(slug): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Json<LogoResponse>, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let bytes = axum::body::to_bytes(request.into_body(), domain::MAX_LOGO_BYTES + 1)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The logo is larger than 256 KB.",
+            )
+        })?;
+    let id = state
+        .engine
+        .set_draft_logo(&caller.account, &slug, &bytes)
+        .await?;
+    Ok(Json(LogoResponse {
+        url: format!("/media/{id}"),
+        id,
+    }))
+}
+
+/// `DELETE /publisher/apps/{slug}/logo`.
+pub async fn delete_logo(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    state
+        .engine
+        .remove_draft_logo(&caller.account, &slug)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
 pub struct SubmissionResponse {
     pub id: String,
     pub app: String,
@@ -226,6 +286,8 @@ pub struct CatalogAppResponse {
     pub publisher_name: String,
     pub version: i32,
     pub published_at: Option<String>,
+    /// The uploaded logo, on this site (`logo_uri` is the publisher's own).
+    pub logo_url: Option<String>,
     #[serde(flatten)]
     pub manifest: ManifestInput,
 }
@@ -242,7 +304,42 @@ impl From<CatalogApp> for CatalogAppResponse {
             publisher_name: app.publisher_name,
             version: app.version.number,
             published_at: app.version.decided_at.map(|at| at.to_rfc3339()),
+            logo_url: media_url(&app.version.logo_id),
             manifest,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryResponse {
+    pub version: i32,
+    pub published_at: Option<String>,
+    /// Against the version before it; absent for the first.
+    pub changes: Option<domain::ManifestDiff>,
+}
+
+impl From<PublishedVersion> for HistoryResponse {
+    fn from(v: PublishedVersion) -> Self {
+        Self {
+            version: v.number,
+            published_at: v.published_at.map(|at| at.to_rfc3339()),
+            changes: v.changes,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogDetailsResponse {
+    #[serde(flatten)]
+    pub app: CatalogAppResponse,
+    pub history: Vec<HistoryResponse>,
+}
+
+impl From<CatalogAppDetails> for CatalogDetailsResponse {
+    fn from(details: CatalogAppDetails) -> Self {
+        Self {
+            app: details.app.into(),
+            history: details.history.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -253,8 +350,12 @@ pub struct CatalogParams {
     pub category: Option<String>,
     pub fhir_version: Option<String>,
     pub launch: Option<String>,
+    pub audience: Option<String>,
+    pub sort: Option<String>,
     pub cursor: Option<String>,
 }
+
+const CATALOG_PAGE: u32 = 24;
 
 pub async fn catalog(
     State(state): State<AppState>,
@@ -264,15 +365,28 @@ pub async fn catalog(
         None | Some("") => 0,
         Some(c) => c
             .parse::<u32>()
-            .map_err(|_| ApiError::bad_request("`cursor` is not one this API gave out."))?,
+            .ok()
+            .filter(|p| p.checked_mul(CATALOG_PAGE).is_some())
+            .ok_or_else(|| ApiError::bad_request("`cursor` is not one this API gave out."))?,
+    };
+    let sort = match params.sort.as_deref() {
+        None | Some("") => CatalogSort::default(),
+        Some(s) => CatalogSort::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`sort` is one of {}.",
+                CatalogSort::ALL.map(CatalogSort::as_str).join(", ")
+            ))
+        })?,
     };
     let query = CatalogQuery {
         q: params.q,
         category: params.category,
         fhir_version: params.fhir_version,
         launch: params.launch,
+        audience: params.audience,
+        sort,
         page,
-        per_page: 24,
+        per_page: CATALOG_PAGE,
     };
     let (apps, more) = state.engine.catalog(&query).await?;
     Ok(Json(Page {
@@ -284,6 +398,6 @@ pub async fn catalog(
 pub async fn catalog_app(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<CatalogAppResponse>, ApiError> {
+) -> Result<Json<CatalogDetailsResponse>, ApiError> {
     Ok(Json(state.engine.catalog_app(&slug).await?.into()))
 }

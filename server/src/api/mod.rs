@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/publisher/apps/{slug}", get(apps::get))
         .route("/publisher/apps/{slug}/draft", put(apps::put_draft))
         .route("/publisher/apps/{slug}/submit", post(apps::submit))
+        .route(
+            "/publisher/apps/{slug}/logo",
+            put(apps::put_logo).delete(apps::delete_logo),
+        )
         .route("/review/submissions", get(apps::review_queue))
         .route("/review/submissions/{id}/approve", post(apps::approve))
         .route("/review/submissions/{id}/reject", post(apps::reject))

@@ -115,6 +115,22 @@ pub(super) fn refused(form: &str, err: &EngineError, values: &[(&str, String)]) 
     }
 }
 
+/// Flashes the outcome on `form` — `success`, or the error next to its
+/// field — and goes to `to`.
+pub(super) async fn answer<T>(
+    session: &Session,
+    form: &str,
+    result: Result<T, EngineError>,
+    success: &str,
+    to: &str,
+) -> Response {
+    let outcome = match result {
+        Ok(_) => flash(form, FlashKind::Success, success),
+        Err(e) => refused(form, &e, &[]),
+    };
+    back(session, outcome, to).await
+}
+
 pub(super) async fn back(session: &Session, flash: Flash, to: &str) -> Response {
     set_flash(session, flash).await;
     Redirect::to(to).into_response()

@@ -3,6 +3,7 @@
 
 mod console;
 mod forms;
+mod media;
 mod ops;
 mod pages;
 mod security;
@@ -43,6 +44,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// A logo upload: the largest logo plus room for the multipart framing.
+const LOGO_FORM_LIMIT: usize = domain::MAX_LOGO_BYTES + 16 * 1024;
+
 pub fn router(state: AppState, store: Store) -> Router {
     let secure = state.config.is_https();
     let sessions = SessionManagerLayer::new(store)
@@ -72,6 +76,11 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/dev/apps", post(console::create_app))
         .route("/dev/apps/{slug}/draft", post(console::save_draft))
         .route("/dev/apps/{slug}/submit", post(console::submit_app))
+        .route(
+            "/dev/apps/{slug}/logo",
+            post(media::upload_logo).layer(DefaultBodyLimit::max(LOGO_FORM_LIMIT)),
+        )
+        .route("/dev/apps/{slug}/logo/remove", post(media::remove_logo))
         .route("/review/{id}/approve", post(console::approve))
         .route("/review/{id}/reject", post(console::reject))
         .fallback(pages::fallback)
@@ -87,6 +96,7 @@ pub fn router(state: AppState, store: Store) -> Router {
 
     Router::new()
         .nest("/api/v1", crate::api::router())
+        .route("/media/{id}", get(media::serve))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

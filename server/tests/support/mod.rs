@@ -341,6 +341,37 @@ pub const PASSWORD: &str = "lantern orchard pivot";
 impl TestApp {
     /// A JSON API call with an optional bearer token; the body as JSON (or
     /// as a JSON string when it is not JSON).
+    /// A verified developer who owns the publisher `acme` ("Acme Health Apps").
+    pub async fn developer(&self, email: &str) -> engine::accounts::Account {
+        let dev = self
+            .engine
+            .create_verified_user(email, PASSWORD, None)
+            .await
+            .expect("developer");
+        self.engine
+            .create_publisher(&dev, "acme", "Acme Health Apps")
+            .await
+            .expect("publisher");
+        dev
+    }
+
+    pub async fn reviewer(&self, email: &str) -> engine::accounts::Account {
+        self.engine
+            .create_verified_user(email, PASSWORD, Some(domain::PlatformRole::Reviewer))
+            .await
+            .expect("reviewer")
+    }
+
+    /// A personal access token of `account` with `scopes`.
+    pub async fn token(&self, account: &engine::accounts::Account, scopes: &[&str]) -> String {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        self.engine
+            .create_personal_token(&account.id, "test", &scopes, None)
+            .await
+            .expect("token")
+            .0
+    }
+
     pub async fn api(
         &self,
         method: reqwest::Method,
@@ -363,4 +394,57 @@ impl TestApp {
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
         )
     }
+}
+
+/// A real, viewable PNG of `width`×`height` pixels in one colour
+/// (uncompressed deflate, so no image library is needed).
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut row = vec![0u8]; // no filter
+    row.extend([0x1f, 0x6f, 0xb5].repeat(width as usize));
+    let raw = row.repeat(height as usize);
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
 }

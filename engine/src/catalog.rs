@@ -1,0 +1,414 @@
+//! The public catalog: published apps, searched and filtered in the
+//! database.
+//!
+//! Approval writes a catalog entry (name, tagline, description, publisher)
+//! and its facets; search runs on SQLite's FTS5 or PostgreSQL's `tsvector`
+//! (see the `catalog` migration), so a search costs one indexed query
+//! whatever the size of the catalog.
+
+use chrono::{DateTime, Utc};
+use domain::{AppManifest, ManifestDiff};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set, Statement, Value,
+};
+
+use crate::apps::{version_view, VersionView};
+use crate::entity::{app_versions, apps, catalog_entries, catalog_facets, publishers};
+use crate::{Engine, EngineError, EngineResult};
+
+/// A published app, as everyone sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogApp {
+    pub slug: String,
+    pub publisher_slug: String,
+    pub publisher_name: String,
+    pub version: VersionView,
+}
+
+/// A published app with the versions it has had, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogAppDetails {
+    pub app: CatalogApp,
+    pub history: Vec<PublishedVersion>,
+}
+
+/// One version that was (or is) live, and what it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedVersion {
+    pub number: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Against the version published before it; `None` for the first.
+    pub changes: Option<ManifestDiff>,
+}
+
+/// The order of catalog results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CatalogSort {
+    /// Best match first when searching; by name otherwise.
+    #[default]
+    Relevance,
+    Name,
+    Newest,
+}
+
+impl CatalogSort {
+    pub const ALL: [CatalogSort; 3] = [Self::Relevance, Self::Name, Self::Newest];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Relevance => "relevance",
+            Self::Name => "name",
+            Self::Newest => "newest",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CatalogQuery {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub fhir_version: Option<String>,
+    pub launch: Option<String>,
+    pub audience: Option<String>,
+    pub sort: CatalogSort,
+    /// From 0.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl CatalogQuery {
+    fn facets(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("category", &self.category),
+            ("fhir_version", &self.fhir_version),
+            ("launch", &self.launch),
+            ("audience", &self.audience),
+        ]
+        .into_iter()
+        .filter_map(|(kind, value)| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| (kind, v))
+        })
+    }
+}
+
+/// The words of a search, lowercased: letters and digits only, so that
+/// nothing a visitor types is read as query syntax. At most eight.
+fn search_terms(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .take(8)
+        .collect()
+}
+
+/// SQL text and its values, with placeholders in the backend's style.
+struct Sql {
+    backend: DatabaseBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DatabaseBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    fn build(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+fn catalog_row(
+    row: &sea_orm::QueryResult,
+) -> EngineResult<(String, String, String, app_versions::Model)> {
+    let version = app_versions::Model::from_query_result(row, "")?;
+    Ok((
+        row.try_get::<String>("", "app_slug")?,
+        row.try_get::<String>("", "publisher_slug")?,
+        row.try_get::<String>("", "publisher_name")?,
+        version,
+    ))
+}
+
+const SELECT: &str = "SELECT v.*, a.slug AS app_slug, p.slug AS publisher_slug, \
+     p.name AS publisher_name \
+     FROM catalog_entries e \
+     JOIN apps a ON a.id = e.app_id \
+     JOIN publishers p ON p.id = a.publisher_id \
+     JOIN app_versions v ON v.id = e.version_id";
+
+/// Writes (or replaces) the catalog entry of `app` for its published
+/// `version`; run in the approval's transaction.
+pub(crate) async fn index_published(
+    conn: &impl ConnectionTrait,
+    app: &apps::Model,
+    publisher: &publishers::Model,
+    version: &app_versions::Model,
+    manifest: &AppManifest,
+) -> EngineResult<()> {
+    catalog_facets::Entity::delete_many()
+        .filter(catalog_facets::Column::AppId.eq(app.id.clone()))
+        .exec(conn)
+        .await?;
+    catalog_entries::Entity::delete_by_id(app.id.clone())
+        .exec(conn)
+        .await?;
+    catalog_entries::ActiveModel {
+        app_id: Set(app.id.clone()),
+        version_id: Set(version.id.clone()),
+        name: Set(manifest.client_name.clone()),
+        sort_name: Set(manifest.client_name.to_lowercase()),
+        tagline: Set(manifest.tagline.clone()),
+        description: Set(manifest.description.clone()),
+        publisher_name: Set(publisher.name.clone()),
+        published_at: Set(version.decided_at.unwrap_or(version.submitted_at)),
+    }
+    .insert(conn)
+    .await?;
+    let facets = [
+        ("category", &manifest.categories),
+        ("fhir_version", &manifest.fhir_versions),
+        ("launch", &manifest.launch_types),
+        ("audience", &manifest.audience),
+    ]
+    .into_iter()
+    .flat_map(|(kind, values)| {
+        values.iter().map(move |value| catalog_facets::ActiveModel {
+            kind: Set(kind.to_owned()),
+            value: Set(value.clone()),
+            app_id: Set(app.id.clone()),
+        })
+    })
+    .collect::<Vec<_>>();
+    if !facets.is_empty() {
+        catalog_facets::Entity::insert_many(facets)
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Published apps matching `query`; the flag says whether a further
+    /// page exists.
+    pub async fn catalog(&self, query: &CatalogQuery) -> EngineResult<(Vec<CatalogApp>, bool)> {
+        let backend = self.db().get_database_backend();
+        let terms = query.q.as_deref().map(search_terms).unwrap_or_default();
+        let mut sql = Sql::new(backend);
+        sql.push(SELECT);
+        if !terms.is_empty() {
+            match backend {
+                DatabaseBackend::Postgres => {
+                    let tsquery = terms
+                        .iter()
+                        .map(|t| format!("{t}:*"))
+                        .collect::<Vec<_>>()
+                        .join(" & ");
+                    sql.push(" CROSS JOIN to_tsquery('english', ")
+                        .bind(tsquery)
+                        .push(") AS query");
+                }
+                _ => {
+                    let fts = terms
+                        .iter()
+                        .map(|t| format!("\"{t}\"*"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    // Weights: name, tagline, description, publisher.
+                    sql.push(
+                        " JOIN (SELECT app_id, bm25(catalog_search, 0.0, 10.0, 4.0, 1.0, 2.0) \
+                         AS rank FROM catalog_search WHERE catalog_search MATCH ",
+                    )
+                    .bind(fts)
+                    .push(") s ON s.app_id = e.app_id");
+                }
+            }
+        }
+        sql.push(" WHERE a.status = 'active'");
+        if !terms.is_empty() && backend == DatabaseBackend::Postgres {
+            sql.push(" AND e.search @@ query");
+        }
+        for (kind, value) in query.facets() {
+            sql.push(" AND e.app_id IN (SELECT app_id FROM catalog_facets WHERE kind = ")
+                .bind(kind)
+                .push(" AND value = ")
+                .bind(value.to_owned())
+                .push(")");
+        }
+        let order = match (query.sort, terms.is_empty(), backend) {
+            (CatalogSort::Newest, _, _) => "e.published_at DESC, e.app_id",
+            (CatalogSort::Relevance, false, DatabaseBackend::Postgres) => {
+                "ts_rank(e.search, query) DESC, e.sort_name, e.app_id"
+            }
+            (CatalogSort::Relevance, false, _) => "s.rank, e.sort_name, e.app_id",
+            _ => "e.sort_name, e.app_id",
+        };
+        let per_page = query.per_page.clamp(1, 100);
+        sql.push(" ORDER BY ")
+            .push(order)
+            .push(" LIMIT ")
+            .bind(i64::from(per_page) + 1)
+            .push(" OFFSET ")
+            .bind(i64::from(query.page) * i64::from(per_page));
+        let rows = self.db().query_all(sql.build()).await?;
+        let more = rows.len() > per_page as usize;
+        let apps = rows
+            .iter()
+            .take(per_page as usize)
+            .map(|row| {
+                let (slug, publisher_slug, publisher_name, version) = catalog_row(row)?;
+                Ok(CatalogApp {
+                    slug,
+                    publisher_slug,
+                    publisher_name,
+                    version: version_view(version)?,
+                })
+            })
+            .collect::<EngineResult<Vec<_>>>()?;
+        Ok((apps, more))
+    }
+
+    /// A published app by slug with its version history; unpublished or
+    /// unknown apps are not found.
+    pub async fn catalog_app(&self, slug: &str) -> EngineResult<CatalogAppDetails> {
+        let backend = self.db().get_database_backend();
+        let mut sql = Sql::new(backend);
+        sql.push(SELECT)
+            .push(" WHERE a.status = 'active' AND a.slug = ")
+            .bind(slug.to_owned());
+        let row = self
+            .db()
+            .query_one(sql.build())
+            .await?
+            .ok_or_else(|| EngineError::not_found(format!("No published app `{slug}`.")))?;
+        let (slug, publisher_slug, publisher_name, version) = catalog_row(&row)?;
+        let live = app_versions::Entity::find()
+            .filter(app_versions::Column::AppId.eq(version.app_id.clone()))
+            .filter(app_versions::Column::State.is_in(["published", "superseded"]))
+            .order_by_asc(app_versions::Column::Number)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(version_view)
+            .collect::<EngineResult<Vec<_>>>()?;
+        let mut history: Vec<PublishedVersion> = live
+            .iter()
+            .enumerate()
+            .map(|(i, v)| PublishedVersion {
+                number: v.number,
+                published_at: v.decided_at,
+                changes: i
+                    .checked_sub(1)
+                    .and_then(|prev| live.get(prev))
+                    .map(|prev| ManifestDiff::between(&prev.manifest, &v.manifest)),
+            })
+            .collect();
+        history.reverse();
+        Ok(CatalogAppDetails {
+            app: CatalogApp {
+                slug,
+                publisher_slug,
+                publisher_name,
+                version: version_view(version)?,
+            },
+            history,
+        })
+    }
+
+    /// Writes the catalog entries that are missing or stale (a database
+    /// from before the catalog index, or one restored in part). Returns how
+    /// many it wrote.
+    pub async fn reconcile_catalog(&self) -> EngineResult<usize> {
+        let stale = self
+            .db()
+            .query_all(Statement::from_string(
+                self.db().get_database_backend(),
+                "SELECT a.id AS id FROM apps a \
+                 LEFT JOIN catalog_entries e ON e.app_id = a.id \
+                 WHERE a.published_version_id IS NOT NULL \
+                 AND (e.app_id IS NULL OR e.version_id <> a.published_version_id)",
+            ))
+            .await?;
+        let mut written = 0;
+        for row in stale {
+            let id: String = row.try_get("", "id")?;
+            let Some(app) = apps::Entity::find_by_id(id).one(self.db()).await? else {
+                continue;
+            };
+            let (Some(publisher), Some(version)) = (
+                publishers::Entity::find_by_id(app.publisher_id.clone())
+                    .one(self.db())
+                    .await?,
+                match &app.published_version_id {
+                    Some(v) => {
+                        app_versions::Entity::find_by_id(v.clone())
+                            .one(self.db())
+                            .await?
+                    }
+                    None => None,
+                },
+            ) else {
+                continue;
+            };
+            let manifest = version_view(version.clone())?.manifest;
+            let txn = self.begin_write().await?;
+            index_published(&txn, &app, &publisher, &version, &manifest).await?;
+            txn.commit().await?;
+            written += 1;
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_drop_query_syntax() {
+        assert_eq!(
+            search_terms(r#"growth "charts" OR* -x NEAR(a)"#),
+            vec!["growth", "charts", "or", "x", "near", "a"]
+        );
+        assert!(search_terms("  !!! ").is_empty());
+        assert_eq!(search_terms("Déjà").len(), 1);
+    }
+
+    #[test]
+    fn sorts_parse_from_their_names() {
+        for sort in CatalogSort::ALL {
+            assert_eq!(CatalogSort::parse(sort.as_str()), Some(sort));
+        }
+        assert_eq!(CatalogSort::parse("price"), None);
+    }
+}
