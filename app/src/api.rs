@@ -291,6 +291,7 @@ pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, Serve
         .collect();
     Ok(Some(crate::model::DevApp {
         logo: app.draft_logo_id.as_ref().map(|id| format!("/media/{id}")),
+        draft_form: domain::ManifestForm::from_input(&app.draft),
         draft_changes,
         activity,
         name: app
@@ -412,4 +413,43 @@ pub async fn review_submission(
         Err(engine::EngineError::Forbidden(_) | engine::EngineError::NotFound(_)) => Ok(None),
         Err(e) => Err(internal(e)),
     }
+}
+
+/// A publisher the signed-in user belongs to, with its members; `None`
+/// for anyone else.
+#[server(prefix = "/_app")]
+pub async fn dev_publisher(
+    slug: String,
+) -> Result<Option<crate::model::PublisherPage>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(None);
+    };
+    let engine = engine()?;
+    let Some(membership) = engine
+        .list_publishers(&account)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|p| p.slug == slug)
+    else {
+        return Ok(None);
+    };
+    let members = engine
+        .list_publisher_members(&account, &slug)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|m| crate::model::MemberRow {
+            email: m.email,
+            role: m.role.as_str().to_owned(),
+            active: m.active,
+        })
+        .collect();
+    Ok(Some(crate::model::PublisherPage {
+        slug: membership.slug,
+        name: membership.name,
+        role: membership.role.as_str().to_owned(),
+        members,
+    }))
 }

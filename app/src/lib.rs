@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod components;
+pub mod labels;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -23,6 +24,7 @@ use pages::dev::{DevAppPage, DevHome};
 use pages::gallery::{AppPage, GalleryPage};
 use pages::home::HomePage;
 use pages::not_found::NotFound;
+use pages::publisher::DevPublisherPage;
 use pages::review::{ReviewQueue, ReviewSubmission};
 
 /// The HTML document around the app (server only).
@@ -102,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apps/:slug") view=AppPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev") view=DevHome ssr=SsrMode::Async/>
                     <Route path=path!("/dev/apps/:slug") view=DevAppPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/publishers/:slug") view=DevPublisherPage ssr=SsrMode::Async/>
                     <Route path=path!("/review") view=ReviewQueue ssr=SsrMode::Async/>
                     <Route path=path!("/review/:id") view=ReviewSubmission ssr=SsrMode::Async/>
                 </Routes>

@@ -157,6 +157,8 @@ pub struct DevApp {
     pub name: String,
     pub publisher: String,
     pub draft_json: String,
+    /// The draft as the field-by-field form.
+    pub draft_form: domain::ManifestForm,
     pub versions: Vec<VersionRow>,
     pub pending: bool,
     /// The draft's uploaded logo, on this site.
@@ -207,4 +209,22 @@ pub struct ActivityLine {
     pub at: String,
     pub who: String,
     pub what: String,
+}
+
+/// A publisher organisation and its members, for the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublisherPage {
+    pub slug: String,
+    pub name: String,
+    /// The signed-in member's role.
+    pub role: String,
+    pub members: Vec<MemberRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub email: String,
+    pub role: String,
+    /// `false` while the invitation waits for sign-up.
+    pub active: bool,
 }

@@ -36,14 +36,59 @@ pub struct ManifestForm {
     pub categories: Vec<String>,
 }
 
-/// The members a form sends as checked boxes (repeated names).
-pub const MULTI_FIELDS: [&str; 5] = [
-    "grant_types",
-    "fhir_versions",
-    "launch_types",
-    "audience",
-    "categories",
-];
+/// Field names and accessors from one list, so that a name means the same
+/// member everywhere.
+macro_rules! form_fields {
+    (text: [$($t:ident),* $(,)?], multi: [$($m:ident),* $(,)?] $(,)?) => {
+        /// The members a form sends as one text value each.
+        pub const TEXT_FIELDS: &[&str] = &[$(stringify!($t)),*];
+        /// The members a form sends as checked boxes (repeated names).
+        pub const MULTI_FIELDS: &[&str] = &[$(stringify!($m)),*];
+
+        impl ManifestForm {
+            /// The text field `name`; `None` for a name that is not one.
+            pub fn text_mut(&mut self, name: &str) -> Option<&mut String> {
+                match name {
+                    $(stringify!($t) => Some(&mut self.$t),)*
+                    _ => None,
+                }
+            }
+
+            /// The text field `name` (empty for a name that is not one).
+            pub fn text(&self, name: &str) -> &str {
+                match name {
+                    $(stringify!($t) => &self.$t,)*
+                    _ => "",
+                }
+            }
+
+            /// The repeated field `name`; `None` for a name that is not one.
+            pub fn choices_mut(&mut self, name: &str) -> Option<&mut Vec<String>> {
+                match name {
+                    $(stringify!($m) => Some(&mut self.$m),)*
+                    _ => None,
+                }
+            }
+
+            /// The values of the repeated field `name` (none for other names).
+            pub fn choices(&self, name: &str) -> &[String] {
+                match name {
+                    $(stringify!($m) => &self.$m,)*
+                    _ => &[],
+                }
+            }
+        }
+    };
+}
+
+form_fields! {
+    text: [
+        client_name, tagline, description, logo_uri, client_uri, policy_uri, tos_uri,
+        contacts, software_id, software_version, launch_url, redirect_uris, scope,
+        token_endpoint_auth_method, jwks_uri, jwks,
+    ],
+    multi: [grant_types, fhir_versions, launch_types, audience, categories],
+}
 
 fn text(value: &str) -> Option<String> {
     Some(value.trim().to_owned()).filter(|v| !v.is_empty())
@@ -67,29 +112,18 @@ impl ManifestForm {
     /// Reads a posted form: `one(name)` is a field's value (empty when
     /// absent), `all(name)` every value of a repeated field.
     pub fn from_fields(one: impl Fn(&str) -> String, all: impl Fn(&str) -> Vec<String>) -> Self {
-        Self {
-            client_name: one("client_name"),
-            tagline: one("tagline"),
-            description: one("description"),
-            logo_uri: one("logo_uri"),
-            client_uri: one("client_uri"),
-            policy_uri: one("policy_uri"),
-            tos_uri: one("tos_uri"),
-            contacts: one("contacts"),
-            software_id: one("software_id"),
-            software_version: one("software_version"),
-            launch_url: one("launch_url"),
-            redirect_uris: one("redirect_uris"),
-            scope: one("scope"),
-            token_endpoint_auth_method: one("token_endpoint_auth_method"),
-            jwks_uri: one("jwks_uri"),
-            jwks: one("jwks"),
-            grant_types: all("grant_types"),
-            fhir_versions: all("fhir_versions"),
-            launch_types: all("launch_types"),
-            audience: all("audience"),
-            categories: all("categories"),
+        let mut form = Self::default();
+        for name in TEXT_FIELDS {
+            if let Some(text) = form.text_mut(name) {
+                *text = one(name);
+            }
         }
+        for name in MULTI_FIELDS {
+            if let Some(values) = form.choices_mut(name) {
+                *values = all(name);
+            }
+        }
+        form
     }
 
     /// The form filled from a (possibly incomplete) manifest.
@@ -238,6 +272,22 @@ mod tests {
                 .collect::<std::collections::BTreeSet<_>>()
                 .len()
         );
+    }
+
+    #[test]
+    fn every_named_field_is_reachable_by_name() {
+        let mut form = ManifestForm::default();
+        for name in TEXT_FIELDS {
+            *form.text_mut(name).unwrap() = format!("{name}!");
+            assert_eq!(form.text(name), format!("{name}!"));
+        }
+        for name in MULTI_FIELDS {
+            form.choices_mut(name).unwrap().push((*name).to_owned());
+            assert_eq!(form.choices(name), [name.to_string()]);
+        }
+        assert!(form.text_mut("password").is_none());
+        let posted = ManifestForm::from_fields(|n| format!("{n}!"), |n| vec![n.to_owned()]);
+        assert_eq!(posted, form);
     }
 
     #[test]

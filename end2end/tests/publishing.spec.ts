@@ -12,26 +12,26 @@ async function logIn(page: Page, email: string, password: string, next: string) 
 
 test("a developer registers an app, a reviewer approves it, a visitor finds it", async ({ browser }) => {
   const name = `Sleep Diary ${Date.now()}`;
-  const manifest = JSON.stringify({
-    client_name: name,
-    tagline: "Track sleep between visits",
-    redirect_uris: ["https://sleep.example.org/callback"],
-    scope: "openid fhirUser launch/patient patient/Observation.rs",
-    launch_types: ["standalone"],
-    fhir_versions: ["4.0.1"],
-    audience: ["patient"],
-    categories: ["patient-engagement"],
-  });
 
   const developer = await (await browser.newContext()).newPage();
   const devErrors = failOnConsoleErrors(developer);
   await logIn(developer, "developer@sidecar.test", "demo-developer-pivot-42", "/dev");
   await hydrated(developer);
-  // A bad manifest is refused next to the field, and kept for fixing.
-  await developer.getByLabel("Manifest (JSON)").fill(manifest.replace("https://sleep", "http://sleep"));
-  await developer.getByRole("button", { name: "Register app" }).click();
-  await expect(developer.locator(".field-error")).toContainText("redirect_uris");
-  await developer.getByLabel("Manifest (JSON)").fill(manifest);
+  // Field by field; each field is checked as it is typed, in the browser.
+  await developer.locator("#field-client_name").fill(name);
+  await developer.locator("#field-tagline").fill("Track sleep between visits");
+  await developer.getByLabel("Patient engagement").check();
+  await developer.getByLabel("Patients").check();
+  await developer.getByLabel("Standalone launch").check();
+  await developer.getByLabel("EHR launch").uncheck();
+  await developer.locator("#field-redirect_uris").fill("http://sleep.example.org/callback");
+  await expect(developer.locator("#field-redirect_uris-error")).toContainText("https");
+  await developer.locator("#field-redirect_uris").fill("https://sleep.example.org/callback");
+  await expect(developer.locator("#field-redirect_uris-error")).toHaveCount(0);
+  await developer.locator("#field-scope").fill("openid fhirUser launch/patient patient/Observation.rs patient/Nothing.rs");
+  await expect(developer.locator("#field-scope-error")).toContainText("Nothing");
+  await developer.locator("#field-scope").fill("openid fhirUser launch/patient patient/Observation.rs");
+  await expect(developer.locator("#field-scope-error")).toHaveCount(0);
   await developer.getByRole("button", { name: "Register app" }).click();
   await expect(developer.getByRole("heading", { name, exact: true })).toBeVisible();
   await hydrated(developer);

@@ -160,7 +160,24 @@ fn catalog_row(
     ))
 }
 
-const SELECT: &str = "SELECT v.*, a.slug AS app_slug, p.slug AS publisher_slug, \
+/// The sort keys as columns of `table`: `sort_name, app_id` → `e.sort_name,
+/// e.app_id`. Inside the page query `rank` is the search's own output
+/// column and stays as it is.
+fn qualified(order: &str, table: &str) -> String {
+    order
+        .split(", ")
+        .map(|key| {
+            if table == "e" && key.starts_with("rank") {
+                key.to_owned()
+            } else {
+                format!("{table}.{key}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const SELECT_ONE: &str = "SELECT v.*, a.slug AS app_slug, p.slug AS publisher_slug, \
      p.name AS publisher_name \
      FROM catalog_entries e \
      JOIN apps a ON a.id = e.app_id \
@@ -168,7 +185,8 @@ const SELECT: &str = "SELECT v.*, a.slug AS app_slug, p.slug AS publisher_slug, 
      JOIN app_versions v ON v.id = e.version_id";
 
 /// Writes (or replaces) the catalog entry of `app` for its published
-/// `version`; run in the approval's transaction.
+/// `version`; run in the approval's transaction. Only active apps have an
+/// entry, so searches need not look at the apps table.
 pub(crate) async fn index_published(
     conn: &impl ConnectionTrait,
     app: &apps::Model,
@@ -221,41 +239,52 @@ pub(crate) async fn index_published(
 impl Engine {
     /// Published apps matching `query`; the flag says whether a further
     /// page exists.
+    ///
+    /// One query in two steps: the page is chosen from the index tables
+    /// alone (entries, facets, full text), then only its rows are joined to
+    /// their apps, publishers and manifests.
     pub async fn catalog(&self, query: &CatalogQuery) -> EngineResult<(Vec<CatalogApp>, bool)> {
         let backend = self.db().get_database_backend();
         let terms = query.q.as_deref().map(search_terms).unwrap_or_default();
+        let searching = !terms.is_empty();
+        let postgres = backend == DatabaseBackend::Postgres;
         let mut sql = Sql::new(backend);
-        sql.push(SELECT);
-        if !terms.is_empty() {
-            match backend {
-                DatabaseBackend::Postgres => {
-                    let tsquery = terms
-                        .iter()
-                        .map(|t| format!("{t}:*"))
-                        .collect::<Vec<_>>()
-                        .join(" & ");
-                    sql.push(" CROSS JOIN to_tsquery('english', ")
-                        .bind(tsquery)
-                        .push(") AS query");
-                }
-                _ => {
-                    let fts = terms
-                        .iter()
-                        .map(|t| format!("\"{t}\"*"))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    // Weights: name, tagline, description, publisher.
-                    sql.push(
-                        " JOIN (SELECT app_id, bm25(catalog_search, 0.0, 10.0, 4.0, 1.0, 2.0) \
-                         AS rank FROM catalog_search WHERE catalog_search MATCH ",
-                    )
-                    .bind(fts)
-                    .push(") s ON s.app_id = e.app_id");
-                }
+        sql.push(
+            "SELECT v.*, a.slug AS app_slug, p.slug AS publisher_slug, p.name AS publisher_name \
+             FROM (SELECT e.app_id, e.version_id, e.sort_name, e.published_at",
+        );
+        match (searching, postgres) {
+            (false, _) => sql.push(" FROM catalog_entries e"),
+            (true, true) => {
+                let tsquery = terms
+                    .iter()
+                    .map(|t| format!("{t}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                sql.push(", ts_rank(e.search, query) AS rank FROM catalog_entries e")
+                    .push(" CROSS JOIN to_tsquery('english', ")
+                    .bind(tsquery)
+                    .push(") AS query")
             }
-        }
-        sql.push(" WHERE a.status = 'active'");
-        if !terms.is_empty() && backend == DatabaseBackend::Postgres {
+            (true, false) => {
+                let fts = terms
+                    .iter()
+                    .map(|t| format!("\"{t}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                // The full-text match drives the join, by rowid (the entry's
+                // `seq`); the weights are name, tagline, description, publisher.
+                sql.push(
+                    ", s.rank FROM (SELECT rowid, \
+                     bm25(catalog_search, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank \
+                     FROM catalog_search WHERE catalog_search MATCH ",
+                )
+                .bind(fts)
+                .push(") s JOIN catalog_entries e ON e.seq = s.rowid")
+            }
+        };
+        sql.push(" WHERE 1 = 1");
+        if searching && postgres {
             sql.push(" AND e.search @@ query");
         }
         for (kind, value) in query.facets() {
@@ -265,21 +294,26 @@ impl Engine {
                 .bind(value.to_owned())
                 .push(")");
         }
-        let order = match (query.sort, terms.is_empty(), backend) {
-            (CatalogSort::Newest, _, _) => "e.published_at DESC, e.app_id",
-            (CatalogSort::Relevance, false, DatabaseBackend::Postgres) => {
-                "ts_rank(e.search, query) DESC, e.sort_name, e.app_id"
-            }
-            (CatalogSort::Relevance, false, _) => "s.rank, e.sort_name, e.app_id",
-            _ => "e.sort_name, e.app_id",
+        // The same order inside (to pick the page) and outside (to keep it).
+        let order = match (query.sort, searching, postgres) {
+            (CatalogSort::Newest, _, _) => "published_at DESC, app_id",
+            (CatalogSort::Relevance, true, true) => "rank DESC, sort_name, app_id",
+            (CatalogSort::Relevance, true, false) => "rank, sort_name, app_id",
+            _ => "sort_name, app_id",
         };
         let per_page = query.per_page.clamp(1, 100);
         sql.push(" ORDER BY ")
-            .push(order)
+            .push(&qualified(order, "e"))
             .push(" LIMIT ")
             .bind(i64::from(per_page) + 1)
             .push(" OFFSET ")
-            .bind(i64::from(query.page) * i64::from(per_page));
+            .bind(i64::from(query.page) * i64::from(per_page))
+            .push(
+                ") page JOIN apps a ON a.id = page.app_id \
+                 JOIN publishers p ON p.id = a.publisher_id \
+                 JOIN app_versions v ON v.id = page.version_id ORDER BY ",
+            )
+            .push(&qualified(order, "page"));
         let rows = self.db().query_all(sql.build()).await?;
         let more = rows.len() > per_page as usize;
         let apps = rows
@@ -303,7 +337,7 @@ impl Engine {
     pub async fn catalog_app(&self, slug: &str) -> EngineResult<CatalogAppDetails> {
         let backend = self.db().get_database_backend();
         let mut sql = Sql::new(backend);
-        sql.push(SELECT)
+        sql.push(SELECT_ONE)
             .push(" WHERE a.status = 'active' AND a.slug = ")
             .bind(slug.to_owned());
         let row = self

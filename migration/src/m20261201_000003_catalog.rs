@@ -39,10 +39,13 @@ CREATE TABLE catalog_facets (
 CREATE INDEX idx_catalog_facets_app ON catalog_facets (app_id);
 ";
 
+/// Every search is a prefix search: the prefix indexes let `ca` or `car`
+/// read one index entry instead of every term that starts so.
 const SQLITE_SEARCH: &str = "
 CREATE VIRTUAL TABLE catalog_search USING fts5(
     app_id UNINDEXED, name, tagline, description, publisher_name,
-    tokenize = 'porter unicode61 remove_diacritics 2'
+    tokenize = 'porter unicode61 remove_diacritics 2',
+    prefix = '2 3'
 );
 CREATE TRIGGER catalog_entries_ai AFTER INSERT ON catalog_entries BEGIN
     INSERT INTO catalog_search (rowid, app_id, name, tagline, description, publisher_name)

@@ -2,6 +2,7 @@ pub mod app_mark;
 pub mod changes;
 pub mod form;
 pub mod layout;
+pub mod manifest_form;
 
 pub use app_mark::AppMark;
 pub use changes::ChangeList;

@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{dev_app, dev_overview, load_page};
-use crate::components::form::FlashMessage;
+use crate::components::form::{Field, FlashMessage};
+use crate::components::manifest_form::{FormState, ManifestFields};
 use crate::model::{DevApp, Flash};
 
 const EXAMPLE: &str = r#"{
@@ -21,7 +22,18 @@ const EXAMPLE: &str = r#"{
   "categories": ["clinical-decision-support"]
 }"#;
 
-fn login_needed() -> AnyView {
+/// A new registration starts as an EHR-launched public app on FHIR R4.
+fn new_app_form() -> domain::ManifestForm {
+    domain::ManifestForm {
+        token_endpoint_auth_method: "none".to_owned(),
+        launch_types: vec!["ehr".to_owned()],
+        fhir_versions: vec!["4.0.1".to_owned()],
+        scope: "launch openid fhirUser".to_owned(),
+        ..domain::ManifestForm::default()
+    }
+}
+
+pub(crate) fn login_needed() -> AnyView {
     view! {
         <section class="empty-state">
             <h1>"Log in to use the developer console"</h1>
@@ -60,6 +72,7 @@ pub fn DevHome() -> impl IntoView {
                     return login_needed();
                 }
                 let flash = state.flash;
+                let publisher_form_open = publishers.is_empty() || flash.error("name").is_some() || flash.error("publisher_slug").is_some();
                 let manifest = { let v = flash.value("manifest"); if v.is_empty() { EXAMPLE.to_owned() } else { v } };
                 view! {
                     <div class="page-header">
@@ -82,23 +95,62 @@ pub fn DevHome() -> impl IntoView {
                             }.into_any()
                         }}
                     </section>
+                    <section class="card section-gap" aria-labelledby="publishers-title">
+                        <h2 id="publishers-title">"Your publisher organisations"</h2>
+                        {if publishers.is_empty() {
+                            view! { <p class="muted">"Apps belong to a publisher organisation: create one, or ask an owner to invite you."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="plain-list">{publishers.iter().map(|p| view! {
+                                    <li><a href=format!("/dev/publishers/{}", p.slug)>{p.name.clone()}</a>" "<span class="muted">{format!("({})", p.role)}</span></li>
+                                }).collect_view()}</ul>
+                            }.into_any()
+                        }}
+                        <details class="section-gap" open=publisher_form_open>
+                            <summary>"Create a publisher organisation"</summary>
+                            <form method="post" action="/dev/publishers" class="stack" novalidate>
+                                <Field label="Name" name="name" value=flash.value("name") error=flash.error("name") required=true/>
+                                <Field label="Slug" name="publisher_slug" value=flash.value("publisher_slug") error=flash.error("publisher_slug")
+                                    hint="Lowercase letters, digits and dashes; it names the organisation in the API."/>
+                                <button class="button button-secondary" type="submit">"Create"</button>
+                            </form>
+                        </details>
+                    </section>
                     <section class="card section-gap" aria-labelledby="register-title">
                         <h2 id="register-title">"Register an app"</h2>
                         {if publishers.is_empty() {
-                            view! { <p class="muted">"Apps belong to a publisher organisation. Create one with the API (POST /api/v1/publishers) or ask its owner to invite you."</p> }.into_any()
+                            view! { <p class="muted">"Create a publisher organisation first: apps belong to one."</p> }.into_any()
                         } else {
                             let chosen = flash.value("publisher");
-                            view! {
-                                <form method="post" action="/dev/apps" class="stack" novalidate>
+                            let state = FormState::from_flash(&flash, new_app_form());
+                            let publisher_select = |id: &'static str| {
+                                let chosen = chosen.clone();
+                                let publishers = publishers.clone();
+                                view! {
                                     <div class="field">
-                                        <label for="field-publisher">"Publisher"</label>
-                                        <select id="field-publisher" name="publisher">
+                                        <label for=id>"Publisher"</label>
+                                        <select id=id name="publisher">
                                             {publishers.into_iter().map(|p| { let selected = p.slug == chosen; view! { <option value=p.slug.clone() selected=selected>{p.name}</option> } }).collect_view()}
                                         </select>
                                     </div>
-                                    {manifest_field(manifest, &flash)}
+                                }
+                            };
+                            view! {
+                                <form method="post" action="/dev/apps" class="stack" novalidate>
+                                    {publisher_select("field-publisher")}
+                                    <Field label="Slug" name="slug" value=flash.value("slug") error=flash.error("slug")
+                                        hint="The app's address in the gallery, /apps/<slug>. Leave empty to make it from the name."/>
+                                    <ManifestFields state/>
                                     <button class="button button-primary" type="submit">"Register app"</button>
                                 </form>
+                                <details class="section-gap">
+                                    <summary>"Or import a manifest (JSON)"</summary>
+                                    <form method="post" action="/dev/apps" class="stack" novalidate>
+                                        {publisher_select("field-import-publisher")}
+                                        {manifest_field(manifest.clone(), &flash)}
+                                        <button class="button button-secondary" type="submit">"Import and register"</button>
+                                    </form>
+                                </details>
                             }.into_any()
                         }}
                     </section>
@@ -133,6 +185,7 @@ pub fn DevAppPage() -> impl IntoView {
 #[component]
 fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
     let logo_flash = flash.clone();
+    let draft_state = FormState::from_flash(&flash, app.draft_form.clone());
     let draft = {
         let v = flash.value("manifest");
         if v.is_empty() {
@@ -154,11 +207,18 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
         <div class="grid-2">
             <section class="card" aria-labelledby="draft-title">
                 <h2 id="draft-title">"Draft"</h2>
-                <p class="muted">"Edits change the draft only; the published version stays live until a new one is approved. Copy the JSON to export it."</p>
-                <form method="post" action=draft_action class="stack" novalidate>
-                    {manifest_field(draft, &flash)}
+                <p class="muted">"Edits change the draft only; the published version stays live until a new one is approved."</p>
+                <form method="post" action=draft_action.clone() class="stack" novalidate>
+                    <ManifestFields state=draft_state/>
                     <button class="button button-secondary" type="submit">"Save draft"</button>
                 </form>
+                <details class="section-gap">
+                    <summary>"Export or import the manifest (JSON)"</summary>
+                    <form method="post" action=draft_action class="stack" novalidate>
+                        {manifest_field(draft, &flash)}
+                        <button class="button button-secondary" type="submit">"Import into the draft"</button>
+                    </form>
+                </details>
             </section>
             <section class="card" aria-labelledby="versions-title">
                 <h2 id="versions-title">"Versions"</h2>

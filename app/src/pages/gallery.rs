@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{app_details, gallery};
 use crate::components::AppMark;
+use crate::labels::{label, AUDIENCES, CATEGORIES, FHIR, LAUNCHES};
 use crate::model::{AppCard, AppDetails, GalleryFilters, HistoryLine};
 
 /// The query parameters a gallery link keeps from page to page.
@@ -18,45 +19,11 @@ const FILTER_NAMES: [&str; 6] = [
     "sort",
 ];
 
-const CATEGORIES: &[(&str, &str)] = &[
-    ("administrative", "Administrative"),
-    ("care-coordination", "Care coordination"),
-    ("clinical-decision-support", "Clinical decision support"),
-    ("genomics", "Genomics"),
-    ("imaging", "Imaging"),
-    ("medications", "Medications"),
-    ("patient-engagement", "Patient engagement"),
-    ("population-health", "Population health"),
-    ("research", "Research"),
-    ("telehealth", "Telehealth"),
-];
-const LAUNCHES: &[(&str, &str)] = &[
-    ("ehr", "EHR launch"),
-    ("standalone", "Standalone launch"),
-    ("backend", "Backend service"),
-];
-const AUDIENCES: &[(&str, &str)] = &[
-    ("patient", "Patients"),
-    ("clinician", "Clinicians"),
-    ("backend", "Back-office systems"),
-];
 const SORTS: &[(&str, &str)] = &[
     ("relevance", "Best match"),
     ("name", "Name"),
     ("newest", "Newest"),
 ];
-const FHIR: &[(&str, &str)] = &[
-    ("4.0.1", "FHIR R4"),
-    ("4.3.0", "FHIR R4B"),
-    ("5.0.0", "FHIR R5"),
-];
-
-fn label(list: &[(&'static str, &'static str)], value: &str) -> String {
-    list.iter()
-        .find(|(v, _)| *v == value)
-        .map(|(_, l)| (*l).to_owned())
-        .unwrap_or_else(|| value.to_owned())
-}
 
 /// A filter; `any` is the text of the empty choice, if there is one.
 #[component]

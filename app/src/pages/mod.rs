@@ -4,4 +4,5 @@ pub mod dev;
 pub mod gallery;
 pub mod home;
 pub mod not_found;
+pub mod publisher;
 pub mod review;

@@ -81,6 +81,11 @@ pub fn router(state: AppState, store: Store) -> Router {
             post(media::upload_logo).layer(DefaultBodyLimit::max(LOGO_FORM_LIMIT)),
         )
         .route("/dev/apps/{slug}/logo/remove", post(media::remove_logo))
+        .route("/dev/publishers", post(console::create_publisher))
+        .route(
+            "/dev/publishers/{slug}/members",
+            post(console::invite_member),
+        )
         .route("/review/{id}/approve", post(console::approve))
         .route("/review/{id}/reject", post(console::reject))
         .fallback(pages::fallback)
