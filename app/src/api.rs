@@ -145,12 +145,12 @@ pub async fn gallery(
         .into_iter()
         .map(|app| crate::model::AppCard {
             slug: app.slug,
-            name: app.version.manifest.client_name.clone(),
-            tagline: app.version.manifest.tagline.clone(),
+            name: app.name,
+            tagline: app.tagline,
             publisher: app.publisher_name,
-            categories: app.version.manifest.categories.clone(),
-            launch_types: app.version.manifest.launch_types.clone(),
-            logo: logo_url(&app.version),
+            categories: app.categories,
+            launch_types: app.launch_types,
+            logo: app.logo_url,
         })
         .collect();
     Ok(crate::model::GalleryPage {

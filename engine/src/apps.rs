@@ -430,6 +430,7 @@ impl Engine {
         self.mail_decision(&txn, &published, &app.slug, None)
             .await?;
         txn.commit().await?;
+        self.catalog_cache().clear();
         self.wake_mail_worker();
         Ok(view)
     }

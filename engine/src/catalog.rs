@@ -6,12 +6,17 @@
 //! (see the `catalog` migration), so a search costs one indexed query
 //! whatever the size of the catalog.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use domain::{AppManifest, ManifestDiff};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, Set, Statement, Value,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::apps::{version_view, VersionView};
 use crate::entity::{app_versions, apps, catalog_entries, catalog_facets, publishers};
@@ -24,6 +29,26 @@ pub struct CatalogApp {
     pub publisher_slug: String,
     pub publisher_name: String,
     pub version: VersionView,
+}
+
+/// A published app as a listing shows it: what the gallery's cards and the
+/// catalog API's lists carry. The whole manifest is on the app's own page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogSummary {
+    pub slug: String,
+    pub name: String,
+    pub tagline: String,
+    /// The publisher's slug.
+    pub publisher: String,
+    pub publisher_name: String,
+    pub categories: Vec<String>,
+    pub launch_types: Vec<String>,
+    pub fhir_versions: Vec<String>,
+    pub audience: Vec<String>,
+    /// The uploaded logo (on this site), else the publisher's `logo_uri`.
+    pub logo_url: Option<String>,
+    pub version: i32,
+    pub published_at: DateTime<Utc>,
 }
 
 /// A published app with the versions it has had, newest first.
@@ -100,6 +125,58 @@ impl CatalogQuery {
     }
 }
 
+/// Catalog pages already answered, for the searches many visitors send
+/// alike (the gallery's first page, a category, a popular word). They stay
+/// until the catalog changes: an approval in this process empties the cache
+/// at once; a change made by another process serving the same database is
+/// noticed within [`CACHE_CHECK`], when the newest publication time moves.
+#[derive(Default)]
+pub(crate) struct CatalogCache {
+    pages: Mutex<HashMap<String, CachedPage>>,
+    /// When the catalog's version was last read, and what it was.
+    seen: Mutex<Option<(Instant, Option<String>)>>,
+}
+
+type CachedPage = Arc<(Vec<CatalogSummary>, bool)>;
+
+/// How often the cache asks the database whether the catalog changed.
+pub const CACHE_CHECK: Duration = Duration::from_secs(1);
+const CACHE_CAPACITY: usize = 4096;
+
+impl CatalogCache {
+    fn get(&self, key: &str) -> Option<CachedPage> {
+        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages.get(key).cloned()
+    }
+
+    fn put(&self, key: String, page: CachedPage) {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.len() >= CACHE_CAPACITY {
+            pages.clear();
+        }
+        pages.insert(key, page);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.pages.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn due(&self) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.as_ref()
+            .is_none_or(|(at, _)| at.elapsed() >= CACHE_CHECK)
+    }
+
+    /// Records the catalog's version; a different one empties the cache.
+    fn saw(&self, version: Option<String>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.as_ref().is_some_and(|(_, v)| *v != version) {
+            self.clear();
+        }
+        *seen = Some((Instant::now(), version));
+    }
+}
+
 /// The words of a search, lowercased: letters and digits only, so that
 /// nothing a visitor types is read as query syntax. At most eight.
 fn search_terms(q: &str) -> Vec<String> {
@@ -160,17 +237,16 @@ fn catalog_row(
     ))
 }
 
-/// The sort keys as columns of `table`: `sort_name, app_id` → `e.sort_name,
-/// e.app_id`. Inside the page query `rank` is the search's own output
-/// column and stays as it is.
-fn qualified(order: &str, table: &str) -> String {
+/// The sort keys as columns of the entry `e`: `sort_name, app_id` →
+/// `e.sort_name, e.app_id`; `rank` is the search's own output column.
+fn qualified(order: &str) -> String {
     order
         .split(", ")
         .map(|key| {
-            if table == "e" && key.starts_with("rank") {
+            if key.starts_with("rank") {
                 key.to_owned()
             } else {
-                format!("{table}.{key}")
+                format!("e.{key}")
             }
         })
         .collect::<Vec<_>>()
@@ -201,6 +277,26 @@ pub(crate) async fn index_published(
     catalog_entries::Entity::delete_by_id(app.id.clone())
         .exec(conn)
         .await?;
+    let published_at = version.decided_at.unwrap_or(version.submitted_at);
+    let summary = CatalogSummary {
+        slug: app.slug.clone(),
+        name: manifest.client_name.clone(),
+        tagline: manifest.tagline.clone(),
+        publisher: publisher.slug.clone(),
+        publisher_name: publisher.name.clone(),
+        categories: manifest.categories.clone(),
+        launch_types: manifest.launch_types.clone(),
+        fhir_versions: manifest.fhir_versions.clone(),
+        audience: manifest.audience.clone(),
+        logo_url: match &version.logo_id {
+            Some(id) => Some(format!("/media/{id}")),
+            None => manifest.logo_uri.as_ref().map(|u| u.to_string()),
+        },
+        version: version.number,
+        published_at,
+    };
+    let summary = serde_json::to_string(&summary)
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("catalog summary: {e}")))?;
     catalog_entries::ActiveModel {
         app_id: Set(app.id.clone()),
         version_id: Set(version.id.clone()),
@@ -209,7 +305,8 @@ pub(crate) async fn index_published(
         tagline: Set(manifest.tagline.clone()),
         description: Set(manifest.description.clone()),
         publisher_name: Set(publisher.name.clone()),
-        published_at: Set(version.decided_at.unwrap_or(version.submitted_at)),
+        published_at: Set(published_at),
+        summary: Set(summary),
     }
     .insert(conn)
     .await?;
@@ -238,21 +335,52 @@ pub(crate) async fn index_published(
 
 impl Engine {
     /// Published apps matching `query`; the flag says whether a further
-    /// page exists.
-    ///
-    /// One query in two steps: the page is chosen from the index tables
-    /// alone (entries, facets, full text), then only its rows are joined to
-    /// their apps, publishers and manifests.
-    pub async fn catalog(&self, query: &CatalogQuery) -> EngineResult<(Vec<CatalogApp>, bool)> {
-        let backend = self.db().get_database_backend();
+    /// page exists. Pages answered before come from memory until the
+    /// catalog changes.
+    pub async fn catalog(&self, query: &CatalogQuery) -> EngineResult<(Vec<CatalogSummary>, bool)> {
         let terms = query.q.as_deref().map(search_terms).unwrap_or_default();
+        let facets: Vec<String> = query.facets().map(|(k, v)| format!("{k}={v}")).collect();
+        let key = format!(
+            "{}|{}|{}|{}|{}",
+            terms.join(" "),
+            facets.join("&"),
+            query.sort.as_str(),
+            query.page,
+            query.per_page
+        );
+        if self.catalog_cache().due() {
+            let version = self
+                .db()
+                .query_one(Statement::from_string(
+                    self.db().get_database_backend(),
+                    "SELECT CAST(MAX(published_at) AS TEXT) AS version FROM catalog_entries",
+                ))
+                .await?
+                .map(|row| row.try_get::<Option<String>>("", "version"))
+                .transpose()?
+                .flatten();
+            self.catalog_cache().saw(version);
+        }
+        if let Some(page) = self.catalog_cache().get(&key) {
+            return Ok((*page).clone());
+        }
+        let page = self.search_catalog(query, &terms).await?;
+        self.catalog_cache().put(key, Arc::new(page.clone()));
+        Ok(page)
+    }
+
+    /// One query over the index tables alone (entries, facets, full text):
+    /// each entry carries its summary.
+    async fn search_catalog(
+        &self,
+        query: &CatalogQuery,
+        terms: &[String],
+    ) -> EngineResult<(Vec<CatalogSummary>, bool)> {
+        let backend = self.db().get_database_backend();
         let searching = !terms.is_empty();
         let postgres = backend == DatabaseBackend::Postgres;
         let mut sql = Sql::new(backend);
-        sql.push(
-            "SELECT v.*, a.slug AS app_slug, p.slug AS publisher_slug, p.name AS publisher_name \
-             FROM (SELECT e.app_id, e.version_id, e.sort_name, e.published_at",
-        );
+        sql.push("SELECT e.summary");
         match (searching, postgres) {
             (false, _) => sql.push(" FROM catalog_entries e"),
             (true, true) => {
@@ -283,18 +411,20 @@ impl Engine {
                 .push(") s JOIN catalog_entries e ON e.seq = s.rowid")
             }
         };
-        sql.push(" WHERE 1 = 1");
+        let mut glue = " WHERE ";
         if searching && postgres {
-            sql.push(" AND e.search @@ query");
+            sql.push(glue).push("e.search @@ query");
+            glue = " AND ";
         }
         for (kind, value) in query.facets() {
-            sql.push(" AND e.app_id IN (SELECT app_id FROM catalog_facets WHERE kind = ")
+            sql.push(glue)
+                .push("e.app_id IN (SELECT app_id FROM catalog_facets WHERE kind = ")
                 .bind(kind)
                 .push(" AND value = ")
                 .bind(value.to_owned())
                 .push(")");
+            glue = " AND ";
         }
-        // The same order inside (to pick the page) and outside (to keep it).
         let order = match (query.sort, searching, postgres) {
             (CatalogSort::Newest, _, _) => "published_at DESC, app_id",
             (CatalogSort::Relevance, true, true) => "rank DESC, sort_name, app_id",
@@ -303,29 +433,20 @@ impl Engine {
         };
         let per_page = query.per_page.clamp(1, 100);
         sql.push(" ORDER BY ")
-            .push(&qualified(order, "e"))
+            .push(&qualified(order))
             .push(" LIMIT ")
             .bind(i64::from(per_page) + 1)
             .push(" OFFSET ")
-            .bind(i64::from(query.page) * i64::from(per_page))
-            .push(
-                ") page JOIN apps a ON a.id = page.app_id \
-                 JOIN publishers p ON p.id = a.publisher_id \
-                 JOIN app_versions v ON v.id = page.version_id ORDER BY ",
-            )
-            .push(&qualified(order, "page"));
+            .bind(i64::from(query.page) * i64::from(per_page));
         let rows = self.db().query_all(sql.build()).await?;
         let more = rows.len() > per_page as usize;
         let apps = rows
             .iter()
             .take(per_page as usize)
             .map(|row| {
-                let (slug, publisher_slug, publisher_name, version) = catalog_row(row)?;
-                Ok(CatalogApp {
-                    slug,
-                    publisher_slug,
-                    publisher_name,
-                    version: version_view(version)?,
+                let json: String = row.try_get("", "summary")?;
+                serde_json::from_str(&json).map_err(|e| {
+                    EngineError::Unexpected(anyhow::anyhow!("stored catalog summary: {e}"))
                 })
             })
             .collect::<EngineResult<Vec<_>>>()?;
@@ -418,6 +539,7 @@ impl Engine {
             let txn = self.begin_write().await?;
             index_published(&txn, &app, &publisher, &version, &manifest).await?;
             txn.commit().await?;
+            self.catalog_cache().clear();
             written += 1;
         }
         Ok(written)

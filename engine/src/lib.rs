@@ -49,6 +49,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     config: Arc<EngineConfig>,
     mail_ready: Arc<tokio::sync::Notify>,
+    catalog_cache: Arc<catalog::CatalogCache>,
 }
 
 impl Engine {
@@ -58,6 +59,7 @@ impl Engine {
             clock,
             config: Arc::new(config),
             mail_ready: Arc::new(tokio::sync::Notify::new()),
+            catalog_cache: Arc::default(),
         }
     }
 
@@ -67,6 +69,10 @@ impl Engine {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    pub(crate) fn catalog_cache(&self) -> &catalog::CatalogCache {
+        &self.catalog_cache
     }
 
     pub fn config(&self) -> &EngineConfig {

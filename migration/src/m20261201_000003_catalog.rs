@@ -1,4 +1,5 @@
-//! The public catalog's search index: one entry per published app, its
+//! The public catalog's search index: one entry per published app (with
+//! the summary a listing shows, so a search reads nothing else), its
 //! facets (category, FHIR version, launch type, audience) and a full-text
 //! index — FTS5 on SQLite, a weighted `tsvector` with a GIN index on
 //! PostgreSQL. Entries are written by the engine when a version is
@@ -25,7 +26,8 @@ CREATE TABLE catalog_entries (
     tagline TEXT NOT NULL,
     description TEXT NOT NULL,
     publisher_name TEXT NOT NULL,
-    published_at {TIMESTAMP} NOT NULL
+    published_at {TIMESTAMP} NOT NULL,
+    summary TEXT NOT NULL
     {SEARCH}
 );
 CREATE INDEX idx_catalog_entries_sort_name ON catalog_entries (sort_name, app_id);

@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! cargo bench -p server --bench catalog -- [--database sqlite|postgres]
-//!     [--apps 10000] [--connections 32] [--seconds 20]
+//!     [--apps 10000] [--connections 32] [--seconds 20] [--distinct]
 //! ```
+//!
+//! Clients cycle through a fixed list of searches (so, as on a real
+//! gallery, most pages are answered from the catalog's short-lived cache);
+//! with `--distinct` every request is a two-word search not sent before.
 //!
 //! PostgreSQL: a fresh database is created next to the one named by
 //! `SIDECAR_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
@@ -27,6 +31,8 @@ struct Args {
     apps: usize,
     connections: usize,
     seconds: u64,
+    /// Every request a different two-word search, so no page is cached.
+    distinct: bool,
 }
 
 fn args() -> Args {
@@ -35,6 +41,7 @@ fn args() -> Args {
         apps: 10_000,
         connections: 32,
         seconds: 20,
+        distinct: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -44,6 +51,7 @@ fn args() -> Args {
             "--apps" => args.apps = value().parse().expect("--apps N"),
             "--connections" => args.connections = value().parse().expect("--connections N"),
             "--seconds" => args.seconds = value().parse().expect("--seconds N"),
+            "--distinct" => args.distinct = true,
             "--bench" => {}
             other => panic!("unknown option {other}"),
         }
@@ -92,6 +100,83 @@ const WORDS: &[&str] = &[
     "monitor",
     "sleep",
     "nutrition",
+    "anemia",
+    "arthritis",
+    "blood",
+    "pressure",
+    "cholesterol",
+    "copd",
+    "dementia",
+    "depression",
+    "dermatology",
+    "dialysis",
+    "discharge",
+    "eczema",
+    "epilepsy",
+    "fall",
+    "fever",
+    "fracture",
+    "glucose",
+    "hearing",
+    "heart",
+    "hepatitis",
+    "hospice",
+    "hypertension",
+    "infection",
+    "infusion",
+    "injury",
+    "intake",
+    "journal",
+    "lung",
+    "malaria",
+    "maternal",
+    "mental",
+    "migraine",
+    "mobility",
+    "neonatal",
+    "nurse",
+    "obesity",
+    "ortho",
+    "pain",
+    "pharmacy",
+    "physio",
+    "pregnancy",
+    "pulse",
+    "radiology",
+    "rehab",
+    "renal",
+    "respiratory",
+    "rheumatology",
+    "screening",
+    "seizure",
+    "smoking",
+    "spine",
+    "surgery",
+    "symptom",
+    "thyroid",
+    "tobacco",
+    "transplant",
+    "trauma",
+    "ulcer",
+    "urology",
+    "vaccine",
+    "vision",
+    "weight",
+    "wound",
+    "wellness",
+    "workflow",
+    "quality",
+    "registry",
+    "billing",
+    "coding",
+    "claims",
+    "audit",
+    "roster",
+    "handoff",
+    "census",
+    "bedside",
+    "ward",
+    "clinic",
 ];
 const CATEGORIES: &[&str] = domain::manifest::CATEGORIES;
 
@@ -115,7 +200,7 @@ impl Lcg {
 fn manifest(i: usize, rng: &mut Lcg) -> ManifestInput {
     let name = format!("{} {} {i}", capitalise(rng.word()), capitalise(rng.word()));
     let tagline = format!("{} {} for {} teams", rng.word(), rng.word(), rng.word());
-    let description = (0..40).map(|_| rng.word()).collect::<Vec<_>>().join(" ");
+    let description = (0..30).map(|_| rng.word()).collect::<Vec<_>>().join(" ");
     let launch = ["ehr", "standalone", "backend"][rng.next() % 3];
     let (scope, audience, auth) = match launch {
         "backend" => (
@@ -212,27 +297,40 @@ async fn seed(engine: &Engine, apps: usize) {
     }
 }
 
-/// The searches clients cycle through: words, prefixes, filters, sorts and
-/// later pages, as the gallery and the API send them.
-fn queries() -> Vec<String> {
+/// The searches clients cycle through, by kind: words, prefixes, filters,
+/// sorts and later pages, as the gallery and the API send them.
+fn queries() -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for (i, w) in WORDS.iter().enumerate() {
-        out.push(format!("/api/v1/catalog/apps?q={w}"));
-        out.push(format!("/api/v1/catalog/apps?q={}", &w[..3]));
-        out.push(format!(
-            "/api/v1/catalog/apps?q={w}+{}&sort=newest",
-            WORDS[(i + 7) % WORDS.len()]
+        out.push(("one word", format!("/api/v1/catalog/apps?q={w}")));
+        out.push((
+            "a 3-letter prefix",
+            format!("/api/v1/catalog/apps?q={}", &w[..3]),
         ));
-        out.push(format!(
-            "/api/v1/catalog/apps?category={}&launch=ehr",
-            CATEGORIES[i % CATEGORIES.len()]
+        out.push((
+            "two words, newest first",
+            format!(
+                "/api/v1/catalog/apps?q={w}+{}&sort=newest",
+                WORDS[(i + 7) % WORDS.len()]
+            ),
         ));
-        out.push(format!(
-            "/api/v1/catalog/apps?q={w}&audience=patient&cursor=1"
+        out.push((
+            "category + launch filters",
+            format!(
+                "/api/v1/catalog/apps?category={}&launch=ehr",
+                CATEGORIES[i % CATEGORIES.len()]
+            ),
+        ));
+        out.push((
+            "word + audience, page 2",
+            format!("/api/v1/catalog/apps?q={w}&audience=patient&cursor=1"),
         ));
     }
-    out.push("/api/v1/catalog/apps".into());
-    out.push("/api/v1/catalog/apps?sort=newest&cursor=40".into());
+    out.push(("no query", "/api/v1/catalog/apps".into()));
+    out.push((
+        "newest, page 41",
+        "/api/v1/catalog/apps?sort=newest&cursor=40".into(),
+    ));
     out
 }
 
@@ -306,6 +404,7 @@ async fn main() {
 
     let queries = Arc::new(queries());
     let base = format!("http://{addr}");
+    let (distinct, connections) = (args.distinct, args.connections);
     let run = |duration: Duration| {
         let queries = queries.clone();
         let base = base.clone();
@@ -322,7 +421,17 @@ async fn main() {
                     let mut latencies = Vec::new();
                     let mut i = w * 7;
                     while Instant::now() < deadline {
-                        let url = format!("{base}{}", queries[i % queries.len()]);
+                        let url = if distinct {
+                            // Worker w takes every n-th pair of words, from its own start.
+                            let pair = (w + i * connections) % (WORDS.len() * WORDS.len());
+                            format!(
+                                "{base}/api/v1/catalog/apps?q={}+{}",
+                                WORDS[pair / WORDS.len()],
+                                WORDS[pair % WORDS.len()]
+                            )
+                        } else {
+                            format!("{base}{}", queries[i % queries.len()].1)
+                        };
                         i += 1;
                         let started = Instant::now();
                         let response = client.get(&url).send().await.unwrap();
@@ -344,6 +453,29 @@ async fn main() {
             all
         }
     };
+    eprintln!("one request at a time, by kind…");
+    let client = reqwest::Client::new();
+    let mut by_kind: Vec<(&str, Vec<Duration>)> = Vec::new();
+    for (kind, path) in queries.iter() {
+        let started = Instant::now();
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}");
+        response.bytes().await.unwrap();
+        let took = started.elapsed();
+        match by_kind.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, times)) => times.push(took),
+            None => by_kind.push((kind, vec![took])),
+        }
+    }
+    println!("sequential latency by kind (p50 / max, ms):");
+    for (kind, mut times) in by_kind {
+        times.sort();
+        println!(
+            "  {kind:28} {:6.2} / {:6.2}",
+            percentile(&times, 0.5).as_secs_f64() * 1e3,
+            times[times.len() - 1].as_secs_f64() * 1e3
+        );
+    }
     eprintln!("warming up…");
     run(Duration::from_secs(3)).await;
     eprintln!(
@@ -355,8 +487,13 @@ async fn main() {
     let elapsed = started.elapsed();
     latencies.sort();
     println!(
-        "catalog search · {} · {} apps · {} connections · {} requests in {:.1} s",
+        "catalog search · {} · {} · {} apps · {} connections · {} requests in {:.1} s",
         args.database,
+        if args.distinct {
+            "distinct searches"
+        } else {
+            "repeated searches"
+        },
         args.apps,
         args.connections,
         latencies.len(),

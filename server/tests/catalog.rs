@@ -118,6 +118,8 @@ async fn search_reads_every_text_field_with_stems_and_prefixes() {
 async fn filters_sorting_and_pages() {
     let app = spawn_app().await;
     let p = people(&app).await;
+    // An empty page is cached; an approval must not leave it stale.
+    assert_eq!(search(&app, "").await, Vec::<String>::new());
     publish(&app, &p, "Beta", json!({})).await;
     app.clock.advance(chrono::Duration::minutes(1));
     publish(

@@ -11,9 +11,17 @@ pub fn AppMark(name: String, logo: Option<String>, #[prop(optional)] large: bool
         "app-mark"
     };
     match logo {
-        Some(src) => view! { <img class=class src=src alt="" aria-hidden="true" loading="lazy" width="48" height="48"/> }.into_any(),
+        Some(src) => {
+            view! { <img class=class src=src alt="" aria-hidden="true" width="48" height="48"/> }
+                .into_any()
+        }
         None => {
-            let initial = name.chars().next().unwrap_or('?').to_uppercase().to_string();
+            let initial = name
+                .chars()
+                .next()
+                .unwrap_or('?')
+                .to_uppercase()
+                .to_string();
             view! { <span class=class aria-hidden="true">{initial}</span> }.into_any()
         }
     }

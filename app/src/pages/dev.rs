@@ -143,7 +143,7 @@ pub fn DevHome() -> impl IntoView {
                                     <ManifestFields state/>
                                     <button class="button button-primary" type="submit">"Register app"</button>
                                 </form>
-                                <details class="section-gap">
+                                <details class="section-gap" open=flash.error("manifest").is_some()>
                                     <summary>"Or import a manifest (JSON)"</summary>
                                     <form method="post" action="/dev/apps" class="stack" novalidate>
                                         {publisher_select("field-import-publisher")}
@@ -186,6 +186,8 @@ pub fn DevAppPage() -> impl IntoView {
 fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
     let logo_flash = flash.clone();
     let draft_state = FormState::from_flash(&flash, app.draft_form.clone());
+    // A refused import shows its error inside the folded JSON form.
+    let json_open = flash.error("manifest").is_some();
     let draft = {
         let v = flash.value("manifest");
         if v.is_empty() {
@@ -205,21 +207,6 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
         </div>
         <FlashMessage flash=flash.clone()/>
         <div class="grid-2">
-            <section class="card" aria-labelledby="draft-title">
-                <h2 id="draft-title">"Draft"</h2>
-                <p class="muted">"Edits change the draft only; the published version stays live until a new one is approved."</p>
-                <form method="post" action=draft_action.clone() class="stack" novalidate>
-                    <ManifestFields state=draft_state/>
-                    <button class="button button-secondary" type="submit">"Save draft"</button>
-                </form>
-                <details class="section-gap">
-                    <summary>"Export or import the manifest (JSON)"</summary>
-                    <form method="post" action=draft_action class="stack" novalidate>
-                        {manifest_field(draft, &flash)}
-                        <button class="button button-secondary" type="submit">"Import into the draft"</button>
-                    </form>
-                </details>
-            </section>
             <section class="card" aria-labelledby="versions-title">
                 <h2 id="versions-title">"Versions"</h2>
                 {if app.pending {
@@ -245,12 +232,6 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
-        </div>
-        <div class="grid-2 section-gap">
-            <section class="card" aria-labelledby="logo-title">
-                <h2 id="logo-title">"Logo"</h2>
-                <LogoForm slug=app.slug.clone() name=app.name.clone() logo=app.logo.clone() flash=logo_flash/>
-            </section>
             <section class="card" aria-labelledby="changes-title">
                 <h2 id="changes-title">"Draft changes"</h2>
                 {match app.draft_changes {
@@ -262,11 +243,32 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                 }}
             </section>
         </div>
-        <section class="card section-gap" aria-labelledby="activity-title">
-            <h2 id="activity-title">"Activity"</h2>
-            <ul class="activity">{app.activity.into_iter().map(|a| view! {
-                <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
-            }).collect_view()}</ul>
+        <div class="grid-2 section-gap">
+            <section class="card" aria-labelledby="logo-title">
+                <h2 id="logo-title">"Logo"</h2>
+                <LogoForm slug=app.slug.clone() name=app.name.clone() logo=app.logo.clone() flash=logo_flash/>
+            </section>
+            <section class="card" aria-labelledby="activity-title">
+                <h2 id="activity-title">"Activity"</h2>
+                <ul class="activity">{app.activity.into_iter().map(|a| view! {
+                    <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
+                }).collect_view()}</ul>
+            </section>
+        </div>
+        <section class="card section-gap" aria-labelledby="draft-title">
+            <h2 id="draft-title">"Draft"</h2>
+            <p class="muted">"Edits change the draft only; the published version stays live until a new one is approved."</p>
+            <form method="post" action=draft_action.clone() class="stack" novalidate>
+                <ManifestFields state=draft_state/>
+                <button class="button button-secondary" type="submit">"Save draft"</button>
+            </form>
+            <details class="section-gap" open=json_open>
+                <summary>"Export or import the manifest (JSON)"</summary>
+                <form method="post" action=draft_action class="stack" novalidate>
+                    {manifest_field(draft, &flash)}
+                    <button class="button button-secondary" type="submit">"Import into the draft"</button>
+                </form>
+            </details>
         </section>
     }
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub description: String,
     pub publisher_name: String,
     pub published_at: DateTimeUtc,
+    /// The listing's view of the app ([`crate::catalog::CatalogSummary`]) as JSON.
+    pub summary: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,7 +7,9 @@ use axum::response::IntoResponse;
 use axum::Json;
 use domain::{ManifestInput, TokenScope};
 use engine::apps::{PublisherApp, Submission, VersionView};
-use engine::catalog::{CatalogApp, CatalogAppDetails, CatalogQuery, CatalogSort, PublishedVersion};
+use engine::catalog::{
+    CatalogApp, CatalogAppDetails, CatalogQuery, CatalogSort, CatalogSummary, PublishedVersion,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -360,7 +362,7 @@ const CATALOG_PAGE: u32 = 24;
 pub async fn catalog(
     State(state): State<AppState>,
     Query(params): Query<CatalogParams>,
-) -> Result<Json<Page<CatalogAppResponse>>, ApiError> {
+) -> Result<Json<Page<CatalogSummary>>, ApiError> {
     let page = match params.cursor.as_deref() {
         None | Some("") => 0,
         Some(c) => c
@@ -390,7 +392,7 @@ pub async fn catalog(
     };
     let (apps, more) = state.engine.catalog(&query).await?;
     Ok(Json(Page {
-        items: apps.into_iter().map(Into::into).collect(),
+        items: apps,
         next_cursor: more.then(|| (page + 1).to_string()),
     }))
 }
