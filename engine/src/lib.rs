@@ -12,12 +12,14 @@ pub mod db;
 pub mod entity;
 pub mod error;
 pub mod fetch;
+pub mod installs;
 pub mod mail;
 pub mod markdown;
 pub mod media;
 pub mod members;
 pub mod orgs;
 pub mod password;
+pub mod registry;
 pub mod secret;
 pub mod seed;
 pub mod throttle;
@@ -40,6 +42,8 @@ pub struct EngineConfig {
     pub mail: MailConfig,
     /// How server-side fetches of developer-supplied URLs behave.
     pub fetch: fetch::FetchConfig,
+    /// Protects client secrets at rest.
+    pub master_key: secret::MasterKey,
 }
 
 /// The engine: a database, a clock and settings. Cheap to clone.
@@ -67,8 +71,10 @@ impl Engine {
         &self.db
     }
 
+    /// The time, to the microsecond: what both databases store, so that a
+    /// time read back compares equal to the one written (cursors, filters).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
+        chrono::SubsecRound::trunc_subsecs(self.clock.now(), 6)
     }
 
     pub(crate) fn catalog_cache(&self) -> &catalog::CatalogCache {

@@ -2,11 +2,13 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261201_000001_accounts;
 mod m20261201_000002_apps;
 mod m20261201_000003_catalog;
 mod m20261201_000004_audit;
 mod m20261201_000005_media;
+mod m20261201_000006_installs;
 
 pub struct Migrator;
 
@@ -19,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_catalog::Migration),
             Box::new(m20261201_000004_audit::Migration),
             Box::new(m20261201_000005_media::Migration),
+            Box::new(m20261201_000006_installs::Migration),
         ]
     }
 }

@@ -3,38 +3,14 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{at, at_null, id, reference};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261201_000001_accounts"
     }
-}
-
-fn id(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name)
-        .string_len(40)
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn reference(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).string_len(40).not_null().to_owned()
-}
-
-fn at(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn at_null(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -42,6 +42,7 @@ pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<En
             extra_roots_pem: config.fetch_ca_pem.clone(),
             ..Default::default()
         },
+        master_key: engine::secret::MasterKey::new(config.master_key_or_generate()?.0),
     };
     let engine = Engine::new(db, clock, engine_config);
     let indexed = engine
@@ -61,7 +62,6 @@ pub async fn build(
     clock: Option<Arc<dyn Clock>>,
 ) -> anyhow::Result<Sidecar> {
     let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
-    config.master_key_or_generate()?;
     let engine = engine(&config, clock).await?;
     let sessions = Store::connect(engine.db(), config.redis_url.as_deref()).await?;
     let mail_worker = MailWorker::new(engine.clone(), &engine.config().mail)?;

@@ -18,20 +18,25 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::unauthenticated(
-                "Send a token in the Authorization header: `Authorization: Bearer <token>`.",
-            )
-        })?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
-            })?;
+        let token = bearer(parts)?;
         Ok(Self(state.engine.authenticate_personal_token(token).await?))
     }
+}
+
+/// The bearer token of a request, or why there is none.
+pub(super) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthenticated(
+            "Send a token in the Authorization header: `Authorization: Bearer <token>`.",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
+        })
 }

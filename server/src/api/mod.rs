@@ -5,8 +5,10 @@ mod auth;
 mod error;
 mod json;
 mod publishers;
+mod registrations;
+mod tenants;
 
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::http::AppState;
@@ -32,6 +34,34 @@ pub fn router() -> Router<AppState> {
             "/publisher/apps/{slug}/logo",
             put(apps::put_logo).delete(apps::delete_logo),
         )
+        .route(
+            "/publisher/apps/{slug}/installs",
+            get(tenants::app_installs),
+        )
+        .route(
+            "/publisher/apps/{slug}/installs/{tenant}/secret",
+            post(tenants::rotate_secret),
+        )
+        .route(
+            "/tenants/{tenant}/installs",
+            get(tenants::list_installs).post(tenants::install),
+        )
+        .route(
+            "/tenants/{tenant}/installs/{id}/suspend",
+            post(tenants::suspend),
+        )
+        .route(
+            "/tenants/{tenant}/installs/{id}/resume",
+            post(tenants::resume),
+        )
+        .route("/tenants/{tenant}/installs/{id}", delete(tenants::revoke))
+        .route(
+            "/tenants/{tenant}/keys",
+            get(tenants::list_keys).post(tenants::create_key),
+        )
+        .route("/tenants/{tenant}/keys/{id}", delete(tenants::delete_key))
+        .route("/registrations", get(registrations::list))
+        .route("/registrations/{client_id}", get(registrations::get))
         .route("/review/submissions", get(apps::review_queue))
         .route("/review/submissions/{id}/approve", post(apps::approve))
         .route("/review/submissions/{id}/reject", post(apps::reject))

@@ -1,0 +1,481 @@
+//! Installs: a tenant approves a published app with the scopes it is
+//! willing to grant (a subset of what the app asks, by the SMART scope
+//! algebra), and Sidecar gives the app a client id for that tenant alone.
+//! Confidential symmetric apps get secrets the developer reveals once;
+//! only keyed hashes are kept, and a rotated secret stays valid for a grace
+//! period.
+//!
+//! Lifecycle: active ↔ suspended → revoked (revoked is final).
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{ClientAuth, ScopeSet, TenantRole};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::accounts::Account;
+use crate::apps::{version_view, VersionView};
+use crate::audit;
+use crate::entity::{app_versions, apps, client_secrets, installs, tenant_members, tenants};
+use crate::secret::{new_id, random_token};
+use crate::{Engine, EngineError, EngineResult};
+
+/// How long a replaced client secret keeps working.
+pub const SECRET_GRACE: Duration = Duration::hours(24);
+
+/// An install as tenant admins and developers see it (never a secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstallView {
+    pub id: String,
+    pub tenant_slug: String,
+    pub app_slug: String,
+    pub client_id: String,
+    pub state: String,
+    pub granted_scope: ScopeSet,
+    pub version: VersionView,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a tenant admin does to an install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallAction {
+    Suspend,
+    Resume,
+    Revoke,
+}
+
+impl InstallAction {
+    fn apply(self, state: &str) -> Option<&'static str> {
+        match (self, state) {
+            (Self::Suspend, "active") => Some("suspended"),
+            (Self::Resume, "suspended") => Some("active"),
+            (Self::Revoke, "active" | "suspended") => Some("revoked"),
+            _ => None,
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Suspend => "install.suspended",
+            Self::Resume => "install.resumed",
+            Self::Revoke => "install.revoked",
+        }
+    }
+}
+
+/// The scopes a tenant grants, in canonical (SMART v2) form: every one must
+/// be covered by a scope the app asks for (`patient/*.rs` covers
+/// `patient/Observation.rs`); none given means all of them.
+pub fn grant(requested: &ScopeSet, granted: Option<&str>) -> EngineResult<ScopeSet> {
+    let Some(text) = granted.map(str::trim).filter(|t| !t.is_empty()) else {
+        return canonical(requested);
+    };
+    let set = ScopeSet::parse(text).map_err(|e| EngineError::invalid("scope", e.to_string()))?;
+    if let Some(extra) = set
+        .scopes()
+        .iter()
+        .find(|g| !requested.scopes().iter().any(|r| r.covers(g)))
+    {
+        return Err(EngineError::invalid(
+            "scope",
+            format!("`{extra}` is not among the scopes the app asks for ({requested}); a tenant can grant those or narrower ones only."),
+        ));
+    }
+    canonical(&set)
+}
+
+fn canonical(set: &ScopeSet) -> EngineResult<ScopeSet> {
+    let text: Vec<String> = set
+        .scopes()
+        .iter()
+        .map(|s| s.canonical().to_string())
+        .collect();
+    ScopeSet::parse(&text.join(" "))
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("canonical scopes: {e}")))
+}
+
+impl Engine {
+    /// The tenant by slug, when `account` is one of its admins; for others
+    /// it does not exist.
+    pub(crate) async fn admin_tenant(
+        &self,
+        account: &Account,
+        slug: &str,
+    ) -> EngineResult<tenants::Model> {
+        let not_found =
+            || EngineError::not_found(format!("You are not an admin of a tenant `{slug}`."));
+        let tenant = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(slug))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        let member = tenant_members::Entity::find_by_id((tenant.id.clone(), account.id.clone()))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_found)?;
+        match member.role.parse::<TenantRole>() {
+            Ok(TenantRole::Admin) => Ok(tenant),
+            _ => Err(EngineError::Forbidden(
+                "Only the tenant's admins manage its installs and keys.".into(),
+            )),
+        }
+    }
+
+    /// The app and the version an install is on.
+    pub(crate) async fn installed(
+        &self,
+        row: &installs::Model,
+    ) -> EngineResult<(apps::Model, VersionView)> {
+        let lost = || EngineError::Unexpected(anyhow::anyhow!("install {} lost its app", row.id));
+        let app = apps::Entity::find_by_id(row.app_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(lost)?;
+        let version = app_versions::Entity::find_by_id(row.version_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(lost)?;
+        Ok((app, version_view(version)?))
+    }
+
+    async fn install_view(
+        &self,
+        row: installs::Model,
+        tenant_slug: String,
+    ) -> EngineResult<InstallView> {
+        let (app, version) = self.installed(&row).await?;
+        let granted_scope = ScopeSet::parse(&row.granted_scope)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored grant: {e}")))?;
+        Ok(InstallView {
+            id: row.id,
+            tenant_slug,
+            app_slug: app.slug,
+            client_id: row.client_id,
+            state: row.state,
+            granted_scope,
+            version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    /// Installs the published version of `app_slug` in the tenant with the
+    /// `granted` scopes (all the app asks for when `None`).
+    pub async fn install_app(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+        app_slug: &str,
+        granted: Option<&str>,
+    ) -> EngineResult<InstallView> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let not_published = || {
+            EngineError::invalid(
+                "app",
+                format!("No published app `{app_slug}`: only reviewed apps can be installed."),
+            )
+        };
+        let app = apps::Entity::find()
+            .filter(apps::Column::Slug.eq(app_slug))
+            .one(self.db())
+            .await?
+            .filter(|a| a.status == "active")
+            .ok_or_else(not_published)?;
+        let version_id = app.published_version_id.clone().ok_or_else(not_published)?;
+        let version = app_versions::Entity::find_by_id(version_id)
+            .one(self.db())
+            .await?
+            .ok_or_else(not_published)?;
+        let view = version_view(version.clone())?;
+        let scope = grant(&view.manifest.scope, granted)?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        if let Some(existing) = installs::Entity::find()
+            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
+            .filter(installs::Column::AppId.eq(app.id.clone()))
+            .one(&txn)
+            .await?
+        {
+            return Err(EngineError::Conflict {
+                field: None,
+                message: format!(
+                    "`{app_slug}` is installed already (install {}, {}).",
+                    existing.id, existing.state
+                ),
+            });
+        }
+        let row = installs::ActiveModel {
+            id: Set(new_id("ins")),
+            tenant_id: Set(tenant.id.clone()),
+            app_id: Set(app.id.clone()),
+            version_id: Set(version.id.clone()),
+            client_id: Set(format!("sdc_{}", random_token())),
+            state: Set("active".into()),
+            granted_scope: Set(scope.to_string()),
+            created_by: Set(account.id.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event {
+                actor: Some(account),
+                tenant_id: Some(&tenant.id),
+                publisher_id: Some(&app.publisher_id),
+                action: "install.created",
+                target_type: "install",
+                target_id: &row.id,
+                detail: serde_json::json!({
+                    "app": app.slug,
+                    "version": version.number,
+                    "scope": row.granted_scope,
+                    "client_id": row.client_id,
+                }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.install_view(row, tenant.slug).await
+    }
+
+    /// The tenant's installs, newest first.
+    pub async fn list_installs(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+    ) -> EngineResult<Vec<InstallView>> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let rows = installs::Entity::find()
+            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
+            .order_by_desc(installs::Column::CreatedAt)
+            .all(self.db())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.install_view(row, tenant.slug.clone()).await?);
+        }
+        Ok(out)
+    }
+
+    /// Suspends, resumes or revokes one of the tenant's installs.
+    pub async fn change_install(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+        install_id: &str,
+        action: InstallAction,
+    ) -> EngineResult<InstallView> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        // Another tenant's install is not there.
+        let row = installs::Entity::find_by_id(install_id.to_owned())
+            .one(&txn)
+            .await?
+            .filter(|i| i.tenant_id == tenant.id)
+            .ok_or_else(|| EngineError::not_found("The tenant has no install by that id."))?;
+        let next = action
+            .apply(&row.state)
+            .ok_or_else(|| EngineError::Conflict {
+                field: None,
+                message: format!(
+                    "The install is {}; it cannot be changed that way.",
+                    row.state
+                ),
+            })?;
+        let mut active: installs::ActiveModel = row.into();
+        active.state = Set(next.to_owned());
+        active.updated_at = Set(now);
+        let row = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event {
+                actor: Some(account),
+                tenant_id: Some(&tenant.id),
+                publisher_id: None,
+                action: action.audit_action(),
+                target_type: "install",
+                target_id: &row.id,
+                detail: serde_json::json!({ "client_id": row.client_id, "state": next }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.install_view(row, tenant.slug).await
+    }
+
+    /// The installs of one of the caller's apps, in every tenant.
+    pub async fn app_installs(
+        &self,
+        account: &Account,
+        app_slug: &str,
+    ) -> EngineResult<Vec<InstallView>> {
+        let (app, _) = self.member_app(account, app_slug).await?;
+        let rows = installs::Entity::find()
+            .filter(installs::Column::AppId.eq(app.id.clone()))
+            .order_by_asc(installs::Column::CreatedAt)
+            .all(self.db())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let slug = tenants::Entity::find_by_id(row.tenant_id.clone())
+                .one(self.db())
+                .await?
+                .map(|t| t.slug)
+                .unwrap_or_default();
+            out.push(self.install_view(row, slug).await?);
+        }
+        Ok(out)
+    }
+
+    /// A new client secret for the app's install in `tenant_slug`, returned
+    /// this once; the previous one keeps working for [`SECRET_GRACE`].
+    pub async fn rotate_client_secret(
+        &self,
+        account: &Account,
+        app_slug: &str,
+        tenant_slug: &str,
+    ) -> EngineResult<(InstallView, String)> {
+        let (app, _) = self.member_app(account, app_slug).await?;
+        let not_installed =
+            || EngineError::not_found(format!("`{app_slug}` is not installed in `{tenant_slug}`."));
+        let tenant = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(tenant_slug))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_installed)?;
+        let row = installs::Entity::find()
+            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
+            .filter(installs::Column::AppId.eq(app.id.clone()))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_installed)?;
+        let view = self.install_view(row.clone(), tenant.slug.clone()).await?;
+        match view.version.manifest.token_endpoint_auth_method {
+            ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost => {}
+            other => {
+                return Err(EngineError::invalid(
+                    "token_endpoint_auth_method",
+                    format!(
+                        "The installed version is a {} client: it has no secret.",
+                        other.client_type()
+                    ),
+                ))
+            }
+        }
+        if row.state == "revoked" {
+            return Err(EngineError::Conflict {
+                field: None,
+                message: "The install is revoked; it gets no new secrets.".into(),
+            });
+        }
+        let secret = random_token();
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        for old in client_secrets::Entity::find()
+            .filter(client_secrets::Column::InstallId.eq(row.id.clone()))
+            .filter(client_secrets::Column::ExpiresAt.is_null())
+            .all(&txn)
+            .await?
+        {
+            let mut old: client_secrets::ActiveModel = old.into();
+            old.expires_at = Set(Some(now + SECRET_GRACE));
+            old.update(&txn).await?;
+        }
+        client_secrets::ActiveModel {
+            id: Set(new_id("sec")),
+            install_id: Set(row.id.clone()),
+            secret_hash: Set(self.config().master_key.keyed_hash(&secret)),
+            created_at: Set(now),
+            expires_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event {
+                actor: Some(account),
+                tenant_id: Some(&tenant.id),
+                publisher_id: Some(&app.publisher_id),
+                action: "secret.rotated",
+                target_type: "install",
+                target_id: &row.id,
+                detail: serde_json::json!({ "client_id": row.client_id }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((view, secret))
+    }
+
+    /// Is `secret` a live secret of the install with `client_id`?
+    pub async fn verify_client_secret(&self, client_id: &str, secret: &str) -> EngineResult<bool> {
+        let Some(install) = installs::Entity::find()
+            .filter(installs::Column::ClientId.eq(client_id))
+            .one(self.db())
+            .await?
+            .filter(|i| i.state == "active")
+        else {
+            return Ok(false);
+        };
+        let now = self.now();
+        let hash = self.config().master_key.keyed_hash(secret);
+        let live = client_secrets::Entity::find()
+            .filter(client_secrets::Column::InstallId.eq(install.id))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .filter(|s| s.expires_at.is_none_or(|at| at > now))
+            .any(|s| crate::secret::constant_time_eq(&s.secret_hash, &hash));
+        Ok(live)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(text: &str) -> ScopeSet {
+        ScopeSet::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_grant_is_the_request_or_narrower() {
+        let asked = set("launch openid patient/*.read");
+        assert_eq!(
+            grant(&asked, None).unwrap(),
+            set("launch openid patient/*.rs")
+        );
+        assert_eq!(
+            grant(&asked, Some("launch patient/Observation.rs")).unwrap(),
+            set("launch patient/Observation.rs")
+        );
+        assert_eq!(
+            grant(&asked, Some("patient/Observation.read")).unwrap(),
+            set("patient/Observation.rs")
+        );
+        let err = grant(&asked, Some("launch patient/Observation.cruds")).unwrap_err();
+        assert_eq!(err.field(), Some("scope"));
+        assert!(
+            err.to_string().contains("patient/Observation.cruds"),
+            "{err}"
+        );
+        assert!(grant(&asked, Some("offline_access")).is_err());
+        assert!(grant(&asked, Some("patient/Nothing.rs")).is_err());
+    }
+
+    #[test]
+    fn installs_move_only_along_their_lifecycle() {
+        use InstallAction::*;
+        assert_eq!(Suspend.apply("active"), Some("suspended"));
+        assert_eq!(Resume.apply("suspended"), Some("active"));
+        assert_eq!(Revoke.apply("suspended"), Some("revoked"));
+        assert_eq!(Resume.apply("active"), None);
+        assert_eq!(Suspend.apply("revoked"), None);
+        assert_eq!(Revoke.apply("revoked"), None);
+    }
+}

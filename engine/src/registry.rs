@@ -1,0 +1,394 @@
+//! What a tenant's EHR reads: tenant API keys, and the tenant's
+//! registrations — each install as its authorization server enforces it.
+
+use chrono::{DateTime, Utc};
+use domain::TokenScope;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+
+use crate::accounts::Account;
+use crate::audit;
+use crate::entity::{installs, tenant_keys, tenants};
+use crate::secret::{new_id, random_token, token_hash};
+use crate::{Engine, EngineError, EngineResult};
+
+/// The prefix of every tenant API key, so that scanners can spot a leak.
+pub const TENANT_KEY_PREFIX: &str = "sdc_key_";
+
+/// A tenant API key as listed (the key itself is shown once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantKeyInfo {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The tenant behind a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantPrincipal {
+    pub tenant_id: String,
+    pub tenant_slug: String,
+    pub key_id: String,
+    pub scopes: Vec<TokenScope>,
+}
+
+impl TenantPrincipal {
+    pub fn require(&self, scope: TokenScope) -> EngineResult<()> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden(format!(
+                "This key lacks the `{scope}` scope."
+            )))
+        }
+    }
+}
+
+/// One install, as the tenant's authorization server enforces it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    pub client_id: String,
+    pub install_id: String,
+    pub app_slug: String,
+    pub client_name: String,
+    pub token_endpoint_auth_method: String,
+    pub redirect_uris: Vec<String>,
+    pub launch_url: Option<String>,
+    pub scope: String,
+    pub jwks_uri: Option<String>,
+    pub jwks: Option<serde_json::Value>,
+    pub issuer: String,
+    pub status: String,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where a page of registrations starts: after this `(updated_at, id)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationCursor {
+    pub updated_at: DateTime<Utc>,
+    pub install_id: String,
+}
+
+impl RegistrationCursor {
+    /// The opaque form handed out as `next_cursor`.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.updated_at.timestamp_micros(), self.install_id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once('.')?;
+        let updated_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        (id.starts_with("ins_") && id.len() <= 40).then(|| Self {
+            updated_at,
+            install_id: id.to_owned(),
+        })
+    }
+}
+
+fn key_scopes(scopes: &[String]) -> EngineResult<Vec<TokenScope>> {
+    let mut parsed = Vec::new();
+    for text in scopes {
+        let scope: TokenScope = text
+            .parse()
+            .map_err(|e: domain::TokenScopeError| EngineError::invalid("scopes", e.to_string()))?;
+        if scope.is_personal() {
+            return Err(EngineError::invalid(
+                "scopes",
+                format!("`{scope}` is for personal access tokens; tenant keys take registrations:read, launch:write, introspect or installs:write."),
+            ));
+        }
+        if !parsed.contains(&scope) {
+            parsed.push(scope);
+        }
+    }
+    if parsed.is_empty() {
+        return Err(EngineError::invalid(
+            "scopes",
+            "Give the key at least one scope: registrations:read, launch:write, introspect or installs:write.",
+        ));
+    }
+    parsed.sort();
+    Ok(parsed)
+}
+
+impl TryFrom<tenant_keys::Model> for TenantKeyInfo {
+    type Error = EngineError;
+
+    fn try_from(row: tenant_keys::Model) -> EngineResult<Self> {
+        Ok(Self {
+            scopes: TokenScope::parse_list(&row.scopes)
+                .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored key scopes: {e}")))?,
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+        })
+    }
+}
+
+impl Engine {
+    /// A new key for the tenant's EHR; the key is returned this once.
+    pub async fn create_tenant_key(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+        name: &str,
+        scopes: &[String],
+    ) -> EngineResult<(TenantKeyInfo, String)> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(EngineError::invalid(
+                "name",
+                "Name the key (1 to 100 characters), e.g. after the system that uses it.",
+            ));
+        }
+        let scopes = key_scopes(scopes)?;
+        let key = format!("{TENANT_KEY_PREFIX}{}", random_token());
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let row = tenant_keys::ActiveModel {
+            id: Set(new_id("key")),
+            tenant_id: Set(tenant.id.clone()),
+            name: Set(name.to_owned()),
+            token_hash: Set(token_hash(&key)),
+            scopes: Set(TokenScope::join(&scopes)),
+            created_by: Set(account.id.clone()),
+            created_at: Set(now),
+            last_used_at: Set(None),
+            revoked_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event {
+                actor: Some(account),
+                tenant_id: Some(&tenant.id),
+                publisher_id: None,
+                action: "key.created",
+                target_type: "tenant_key",
+                target_id: &row.id,
+                detail: serde_json::json!({ "name": row.name, "scopes": row.scopes }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((TenantKeyInfo::try_from(row)?, key))
+    }
+
+    /// The tenant's keys that are not revoked, newest first.
+    pub async fn list_tenant_keys(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+    ) -> EngineResult<Vec<TenantKeyInfo>> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        tenant_keys::Entity::find()
+            .filter(tenant_keys::Column::TenantId.eq(tenant.id))
+            .filter(tenant_keys::Column::RevokedAt.is_null())
+            .order_by_desc(tenant_keys::Column::CreatedAt)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(TenantKeyInfo::try_from)
+            .collect()
+    }
+
+    /// Revokes one of the tenant's keys; it stops working at once.
+    pub async fn revoke_tenant_key(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+        key_id: &str,
+    ) -> EngineResult<()> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let row = tenant_keys::Entity::find_by_id(key_id.to_owned())
+            .one(&txn)
+            .await?
+            .filter(|k| k.tenant_id == tenant.id && k.revoked_at.is_none())
+            .ok_or_else(|| EngineError::not_found("The tenant has no live key by that id."))?;
+        let mut active: tenant_keys::ActiveModel = row.into();
+        active.revoked_at = Set(Some(now));
+        let row = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event {
+                actor: Some(account),
+                tenant_id: Some(&tenant.id),
+                publisher_id: None,
+                action: "key.revoked",
+                target_type: "tenant_key",
+                target_id: &row.id,
+                detail: serde_json::json!({ "name": row.name }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The tenant behind a key; revoked and unknown keys are refused alike.
+    pub async fn authenticate_tenant_key(&self, bearer: &str) -> EngineResult<TenantPrincipal> {
+        let invalid = || EngineError::Unauthenticated("The key is invalid or revoked.".into());
+        if !bearer.starts_with(TENANT_KEY_PREFIX) {
+            return Err(invalid());
+        }
+        let row = tenant_keys::Entity::find()
+            .filter(tenant_keys::Column::TokenHash.eq(token_hash(bearer)))
+            .one(self.db())
+            .await?
+            .filter(|k| k.revoked_at.is_none())
+            .ok_or_else(invalid)?;
+        let tenant = tenants::Entity::find_by_id(row.tenant_id.clone())
+            .one(self.db())
+            .await?
+            .ok_or_else(invalid)?;
+        let now = self.now();
+        if row
+            .last_used_at
+            .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
+        {
+            let mut active: tenant_keys::ActiveModel = row.clone().into();
+            active.last_used_at = Set(Some(now));
+            active.update(self.db()).await?;
+        }
+        let info = TenantKeyInfo::try_from(row)?;
+        Ok(TenantPrincipal {
+            tenant_id: tenant.id,
+            tenant_slug: tenant.slug,
+            key_id: info.id,
+            scopes: info.scopes,
+        })
+    }
+
+    async fn registration(
+        &self,
+        tenant_slug: &str,
+        row: installs::Model,
+    ) -> EngineResult<Registration> {
+        let (app, version) = self.installed(&row).await?;
+        let m = version.manifest.to_input();
+        Ok(Registration {
+            client_id: row.client_id,
+            install_id: row.id,
+            app_slug: app.slug,
+            client_name: version.manifest.client_name.clone(),
+            token_endpoint_auth_method: m.token_endpoint_auth_method.unwrap_or_default(),
+            redirect_uris: m.redirect_uris.unwrap_or_default(),
+            launch_url: m.launch_url,
+            scope: row.granted_scope,
+            jwks_uri: m.jwks_uri,
+            jwks: m.jwks,
+            issuer: self.link(&format!("/t/{tenant_slug}")),
+            status: row.state,
+            version: version.number,
+            updated_at: row.updated_at,
+        })
+    }
+
+    /// The tenant's registrations by last change, `limit` at a time after
+    /// `cursor`, changed at or after `updated_since`. The cursor names the
+    /// last row of the page, when there is a further page.
+    pub async fn registrations(
+        &self,
+        principal: &TenantPrincipal,
+        updated_since: Option<DateTime<Utc>>,
+        cursor: Option<&RegistrationCursor>,
+        limit: u64,
+    ) -> EngineResult<(Vec<Registration>, Option<RegistrationCursor>)> {
+        principal.require(TokenScope::RegistrationsRead)?;
+        let limit = limit.clamp(1, 200);
+        let mut query = installs::Entity::find()
+            .filter(installs::Column::TenantId.eq(principal.tenant_id.clone()));
+        if let Some(since) = updated_since {
+            query = query.filter(installs::Column::UpdatedAt.gte(since));
+        }
+        if let Some(after) = cursor {
+            query = query.filter(
+                Condition::any()
+                    .add(installs::Column::UpdatedAt.gt(after.updated_at))
+                    .add(
+                        Condition::all()
+                            .add(installs::Column::UpdatedAt.eq(after.updated_at))
+                            .add(installs::Column::Id.gt(after.install_id.clone())),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_asc(installs::Column::UpdatedAt)
+            .order_by_asc(installs::Column::Id)
+            .limit(limit + 1)
+            .all(self.db())
+            .await?;
+        let more = rows.len() as u64 > limit;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows.into_iter().take(limit as usize) {
+            out.push(self.registration(&principal.tenant_slug, row).await?);
+        }
+        let next = more
+            .then(|| out.last())
+            .flatten()
+            .map(|last| RegistrationCursor {
+                updated_at: last.updated_at,
+                install_id: last.install_id.clone(),
+            });
+        Ok((out, next))
+    }
+
+    /// One of the tenant's registrations; another tenant's is not found.
+    pub async fn registration_by_client_id(
+        &self,
+        principal: &TenantPrincipal,
+        client_id: &str,
+    ) -> EngineResult<Registration> {
+        principal.require(TokenScope::RegistrationsRead)?;
+        let row = installs::Entity::find()
+            .filter(installs::Column::ClientId.eq(client_id))
+            .filter(installs::Column::TenantId.eq(principal.tenant_id.clone()))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| {
+                EngineError::not_found("The tenant has no registration with that client id.")
+            })?;
+        self.registration(&principal.tenant_slug, row).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_junk() {
+        let cursor = RegistrationCursor {
+            updated_at: DateTime::from_timestamp_micros(1_764_590_000_123_456).unwrap(),
+            install_id: "ins_0190abc".into(),
+        };
+        assert_eq!(RegistrationCursor::decode(&cursor.encode()), Some(cursor));
+        for junk in ["", "abc", "12.", "x.ins_1", "12.usr_1"] {
+            assert_eq!(RegistrationCursor::decode(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn key_scopes_are_tenant_scopes_only() {
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            key_scopes(&s(&["registrations:read", "registrations:read"])).unwrap(),
+            vec![TokenScope::RegistrationsRead]
+        );
+        assert!(key_scopes(&s(&["publisher"])).is_err());
+        assert!(key_scopes(&s(&["root"])).is_err());
+        assert!(key_scopes(&[]).is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! The EHR registry: `GET /api/v1/registrations[/{client_id}]` with a
+//! tenant API key (`registrations:read`). Lists page by last change with an
+//! opaque cursor, filter with `updated_since`, and answer `304` when
+//! `If-None-Match` names the page's ETag.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engine::registry::{Registration, RegistrationCursor, TenantPrincipal};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ApiError, Page};
+use crate::http::AppState;
+
+/// The tenant behind a tenant API key.
+pub struct TenantKey(pub TenantPrincipal);
+
+impl FromRequestParts<AppState> for TenantKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = super::auth::bearer(parts)?;
+        Ok(Self(state.engine.authenticate_tenant_key(key).await?))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegistrationResponse {
+    pub client_id: String,
+    pub app: String,
+    pub client_name: String,
+    pub token_endpoint_auth_method: String,
+    pub redirect_uris: Vec<String>,
+    pub launch_url: Option<String>,
+    /// The scopes the tenant granted.
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    pub issuer: String,
+    pub status: String,
+    pub version: i32,
+    pub updated_at: String,
+}
+
+impl From<Registration> for RegistrationResponse {
+    fn from(r: Registration) -> Self {
+        Self {
+            client_id: r.client_id,
+            app: r.app_slug,
+            client_name: r.client_name,
+            token_endpoint_auth_method: r.token_endpoint_auth_method,
+            redirect_uris: r.redirect_uris,
+            launch_url: r.launch_url,
+            scope: r.scope,
+            jwks_uri: r.jwks_uri,
+            jwks: r.jwks,
+            issuer: r.issuer,
+            status: r.status,
+            version: r.version,
+            updated_at: r
+                .updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    pub cursor: Option<String>,
+    pub updated_since: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// A JSON body with a strong ETag; `304` when the client has it already.
+fn with_etag<T: Serialize>(headers: &HeaderMap, body: &T) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(body)
+        .map_err(|e| ApiError::from(engine::EngineError::Unexpected(e.into())))?;
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let etag_value = HeaderValue::from_str(&etag)
+        .map_err(|e| ApiError::from(engine::EngineError::Unexpected(e.into())))?;
+    if cached {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, etag_value),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    TenantKey(tenant): TenantKey,
+    Query(params): Query<ListParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let cursor = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            RegistrationCursor::decode(text)
+                .ok_or_else(|| ApiError::bad_request("`cursor` is not one this API gave out."))?,
+        ),
+    };
+    let updated_since = match params.updated_since.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        "`updated_since` is an RFC 3339 time, e.g. 2026-12-01T09:30:00Z.",
+                    )
+                })?
+                .with_timezone(&chrono::Utc),
+        ),
+    };
+    let (items, next) = state
+        .engine
+        .registrations(
+            &tenant,
+            updated_since,
+            cursor.as_ref(),
+            params.limit.unwrap_or(100),
+        )
+        .await?;
+    let page = Page {
+        items: items
+            .into_iter()
+            .map(RegistrationResponse::from)
+            .collect::<Vec<_>>(),
+        next_cursor: next.map(|c| c.encode()),
+    };
+    with_etag(&headers, &page)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    TenantKey(tenant): TenantKey,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let registration = state
+        .engine
+        .registration_by_client_id(&tenant, &client_id)
+        .await?;
+    with_etag(&headers, &Json(RegistrationResponse::from(registration)).0)
+}

@@ -1,0 +1,247 @@
+//! The tenant API: installs (with the granted scopes) and the tenant's API
+//! keys, for its admins (`/api/v1/tenants/{tenant}/…`, token scope
+//! `tenant-admin`); and the installs of a publisher's app, with secret
+//! rotation, for its developers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use domain::TokenScope;
+use engine::installs::{InstallAction, InstallView};
+use engine::registry::TenantKeyInfo;
+use serde::{Deserialize, Serialize};
+
+use super::json::JsonBody;
+use super::{ApiError, Caller, Page};
+use crate::http::AppState;
+
+/// RFC 3339 to the microsecond, the precision both databases keep.
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[derive(Debug, Serialize)]
+pub struct InstallResponse {
+    pub id: String,
+    pub tenant: String,
+    pub app: String,
+    pub client_id: String,
+    pub state: String,
+    /// The scopes granted, canonical.
+    pub scope: String,
+    /// What the installed version asks for.
+    pub requested_scope: String,
+    pub version: i32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<InstallView> for InstallResponse {
+    fn from(i: InstallView) -> Self {
+        Self {
+            scope: i.granted_scope.to_string(),
+            requested_scope: i.version.manifest.scope.to_string(),
+            version: i.version.number,
+            id: i.id,
+            tenant: i.tenant_slug,
+            app: i.app_slug,
+            client_id: i.client_id,
+            state: i.state,
+            created_at: timestamp(i.created_at),
+            updated_at: timestamp(i.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallRequest {
+    /// The app's slug.
+    pub app: String,
+    /// The scopes to grant; all the app asks for when absent.
+    pub scope: Option<String>,
+}
+
+pub async fn list_installs(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<Page<InstallResponse>>, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let installs = state.engine.list_installs(&caller.account, &tenant).await?;
+    Ok(Json(Page {
+        items: installs.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+pub async fn install(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+    JsonBody(body): JsonBody<InstallRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let install = state
+        .engine
+        .install_app(&caller.account, &tenant, &body.app, body.scope.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(InstallResponse::from(install))))
+}
+
+async fn change(
+    state: AppState,
+    caller: engine::tokens::TokenPrincipal,
+    tenant: String,
+    id: String,
+    action: InstallAction,
+) -> Result<Json<InstallResponse>, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let install = state
+        .engine
+        .change_install(&caller.account, &tenant, &id, action)
+        .await?;
+    Ok(Json(install.into()))
+}
+
+pub async fn suspend(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<InstallResponse>, ApiError> {
+    change(state, caller, tenant, id, InstallAction::Suspend).await
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<InstallResponse>, ApiError> {
+    change(state, caller, tenant, id, InstallAction::Resume).await
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<InstallResponse>, ApiError> {
+    change(state, caller, tenant, id, InstallAction::Revoke).await
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyResponse {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// Only in the answer to its creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl From<TenantKeyInfo> for KeyResponse {
+    fn from(k: TenantKeyInfo) -> Self {
+        Self {
+            id: k.id,
+            name: k.name,
+            scopes: k.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            created_at: k.created_at.to_rfc3339(),
+            last_used_at: k.last_used_at.map(|at| at.to_rfc3339()),
+            key: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRequest {
+    pub name: String,
+    pub scopes: Vec<String>,
+}
+
+pub async fn list_keys(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<Page<KeyResponse>>, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let keys = state
+        .engine
+        .list_tenant_keys(&caller.account, &tenant)
+        .await?;
+    Ok(Json(Page {
+        items: keys.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+pub async fn create_key(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+    JsonBody(body): JsonBody<KeyRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let (info, key) = state
+        .engine
+        .create_tenant_key(&caller.account, &tenant, &body.name, &body.scopes)
+        .await?;
+    let mut response = KeyResponse::from(info);
+    response.key = Some(key);
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+pub async fn delete_key(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    state
+        .engine
+        .revoke_tenant_key(&caller.account, &tenant, &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /publisher/apps/{slug}/installs`: per-tenant client ids.
+pub async fn app_installs(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(slug): Path<String>,
+) -> Result<Json<Page<InstallResponse>>, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let installs = state.engine.app_installs(&caller.account, &slug).await?;
+    Ok(Json(Page {
+        items: installs.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SecretResponse {
+    pub client_id: String,
+    /// Shown this once; the previous secret keeps working for 24 hours.
+    pub client_secret: String,
+    pub previous_valid_for_seconds: i64,
+}
+
+/// `POST /publisher/apps/{slug}/installs/{tenant}/secret`: a new secret.
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((slug, tenant)): Path<(String, String)>,
+) -> Result<Json<SecretResponse>, ApiError> {
+    caller.require(TokenScope::Publisher)?;
+    let (install, secret) = state
+        .engine
+        .rotate_client_secret(&caller.account, &slug, &tenant)
+        .await?;
+    Ok(Json(SecretResponse {
+        client_id: install.client_id,
+        client_secret: secret,
+        previous_valid_for_seconds: engine::installs::SECRET_GRACE.num_seconds(),
+    }))
+}
