@@ -292,6 +292,13 @@ pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, Serve
     Ok(Some(crate::model::DevApp {
         logo: app.draft_logo_id.as_ref().map(|id| format!("/media/{id}")),
         draft_form: domain::ManifestForm::from_input(&app.draft),
+        installs: engine()?
+            .app_installs(&account, &slug)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(install_row)
+            .collect(),
         draft_changes,
         activity,
         name: app
@@ -451,5 +458,128 @@ pub async fn dev_publisher(
         name: membership.name,
         role: membership.role.as_str().to_owned(),
         members,
+    }))
+}
+
+#[cfg(feature = "ssr")]
+fn scope_lines(scopes: &domain::ScopeSet) -> Vec<crate::model::ScopeLine> {
+    scopes
+        .scopes()
+        .iter()
+        .map(|s| crate::model::ScopeLine {
+            scope: s.to_string(),
+            meaning: s.describe(),
+        })
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn install_row(i: engine::installs::InstallView) -> crate::model::InstallRow {
+    use domain::ClientAuth;
+    crate::model::InstallRow {
+        has_secret: matches!(
+            i.version.manifest.token_endpoint_auth_method,
+            ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost
+        ),
+        scopes: scope_lines(&i.granted_scope),
+        app_name: i.version.manifest.client_name.clone(),
+        version: i.version.number,
+        id: i.id,
+        tenant: i.tenant_slug,
+        app: i.app_slug,
+        client_id: i.client_id,
+        state: i.state,
+    }
+}
+
+/// A tenant's console, for its admins; `None` for anyone else.
+#[server(prefix = "/_app")]
+pub async fn tenant_console(
+    tenant: String,
+) -> Result<Option<crate::model::TenantConsole>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(None);
+    };
+    let engine = engine()?;
+    let installs = match engine.list_installs(&account, &tenant).await {
+        Ok(installs) => installs,
+        Err(engine::EngineError::NotFound(_) | engine::EngineError::Forbidden(_)) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    let keys = engine
+        .list_tenant_keys(&account, &tenant)
+        .await
+        .map_err(internal)?;
+    let name = engine
+        .list_tenant_memberships(&account)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|t| t.slug == tenant)
+        .map(|t| t.name)
+        .unwrap_or_else(|| tenant.clone());
+    Ok(Some(crate::model::TenantConsole {
+        slug: tenant,
+        name,
+        installs: installs.into_iter().map(install_row).collect(),
+        keys: keys
+            .into_iter()
+            .map(|k| crate::model::KeyRow {
+                id: k.id,
+                name: k.name,
+                scopes: k.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                created: date(k.created_at),
+                last_used: k.last_used_at.map(date),
+            })
+            .collect(),
+    }))
+}
+
+/// The approval screen of an install: the app's requested scopes, for a
+/// tenant admin; `None` when either is not there for the caller.
+#[server(prefix = "/_app")]
+pub async fn install_preview(
+    tenant: String,
+    app: String,
+) -> Result<Option<crate::model::InstallPreview>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(None);
+    };
+    let engine = engine()?;
+    let Some(membership) = engine
+        .list_tenant_memberships(&account)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|t| t.slug == tenant && t.role == domain::TenantRole::Admin)
+    else {
+        return Ok(None);
+    };
+    let details = match engine.catalog_app(&app).await {
+        Ok(details) => details,
+        Err(engine::EngineError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(internal(e)),
+    };
+    let m = &details.app.version.manifest;
+    Ok(Some(crate::model::InstallPreview {
+        tenant: membership.slug,
+        tenant_name: membership.name,
+        app: details.app.slug.clone(),
+        app_name: m.client_name.clone(),
+        version: details.app.version.number,
+        scopes: m
+            .scope
+            .scopes()
+            .iter()
+            .map(|s| crate::model::ScopeChoice {
+                scope: s.to_string(),
+                meaning: s.describe(),
+                wildcard: matches!(s, domain::SmartScope::Clinical(c) if c.resource.is_none()),
+            })
+            .collect(),
     }))
 }

@@ -26,6 +26,7 @@ use pages::home::HomePage;
 use pages::not_found::NotFound;
 use pages::publisher::DevPublisherPage;
 use pages::review::{ReviewQueue, ReviewSubmission};
+use pages::tenant::{InstallAppPage, TenantConsolePage};
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -105,6 +106,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dev") view=DevHome ssr=SsrMode::Async/>
                     <Route path=path!("/dev/apps/:slug") view=DevAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/publishers/:slug") view=DevPublisherPage ssr=SsrMode::Async/>
+                    <Route path=path!("/t/:tenant/admin") view=TenantConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/t/:tenant/admin/install/:slug") view=InstallAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/review") view=ReviewQueue ssr=SsrMode::Async/>
                     <Route path=path!("/review/:id") view=ReviewSubmission ssr=SsrMode::Async/>
                 </Routes>

@@ -166,6 +166,8 @@ pub struct DevApp {
     /// The draft against the published version, when both are complete.
     pub draft_changes: Option<domain::ManifestDiff>,
     pub activity: Vec<ActivityLine>,
+    /// The app's installs in tenants, with their client ids.
+    pub installs: Vec<InstallRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,4 +229,56 @@ pub struct MemberRow {
     pub role: String,
     /// `false` while the invitation waits for sign-up.
     pub active: bool,
+}
+
+/// A tenant's console: its installs and API keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantConsole {
+    pub slug: String,
+    pub name: String,
+    pub installs: Vec<InstallRow>,
+    pub keys: Vec<KeyRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRow {
+    pub id: String,
+    pub tenant: String,
+    pub app: String,
+    pub app_name: String,
+    pub client_id: String,
+    pub state: String,
+    pub version: i32,
+    pub scopes: Vec<ScopeLine>,
+    /// A confidential symmetric client (it has secrets).
+    pub has_secret: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRow {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// The approval screen: what an app asks for, to grant all or part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallPreview {
+    pub tenant: String,
+    pub tenant_name: String,
+    pub app: String,
+    pub app_name: String,
+    pub version: i32,
+    pub scopes: Vec<ScopeChoice>,
+}
+
+/// One requested scope on the approval screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeChoice {
+    pub scope: String,
+    pub meaning: String,
+    /// `*` for every resource type: the admin may name types instead.
+    pub wildcard: bool,
 }

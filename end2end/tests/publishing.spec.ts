@@ -1,14 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
-import { failOnConsoleErrors, hydrated } from "./support";
-
-async function logIn(page: Page, email: string, password: string, next: string) {
-  await page.goto(`/login?next=${next}`);
-  await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(new RegExp(`${next}$`));
-}
+import { expect, test } from "@playwright/test";
+import { failOnConsoleErrors, hydrated, logIn } from "./support";
 
 test("a developer registers an app, a reviewer approves it, a visitor finds it", async ({ browser }) => {
   const name = `Sleep Diary ${Date.now()}`;

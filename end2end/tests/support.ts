@@ -39,3 +39,13 @@ export function linkIn(mail: string, pathPrefix: string): string {
   if (!match) throw new Error(`no ${pathPrefix} link in mail:\n${mail}`);
   return match[0];
 }
+
+/** Logs in through the form and waits for the page `next` leads to. */
+export async function logIn(page: Page, email: string, password: string, next: string) {
+  await page.goto(`/login?next=${next}`);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(new RegExp(`${next}$`));
+}

@@ -68,6 +68,22 @@ fn demo_manifests() -> Vec<serde_json::Value> {
             "client_uri": "https://medlist.example.org"
         }),
         json!({
+            "client_name": "Sepsis Watch",
+            "tagline": "Early warning for sepsis on the ward",
+            "description": "Scores vital signs and lab results every hour and flags patients at risk of sepsis, so that the care team can act early.",
+            "redirect_uris": ["https://sepsis-watch.example.org/callback"],
+            "launch_url": "https://sepsis-watch.example.org/launch",
+            "scope": "launch openid fhirUser user/Patient.rs user/Observation.rs user/Condition.rs user/*.rs",
+            "token_endpoint_auth_method": "client_secret_basic",
+            "launch_types": ["ehr"],
+            "fhir_versions": ["4.0.1"],
+            "audience": ["clinician"],
+            "categories": ["clinical-decision-support"],
+            "client_uri": "https://sepsis-watch.example.org",
+            "policy_uri": "https://sepsis-watch.example.org/privacy",
+            "contacts": ["support@sepsis-watch.example.org"]
+        }),
+        json!({
             "client_name": "Cohort Export",
             "tagline": "Nightly de-identified cohort exports for research",
             "description": "A backend service that exports consented research cohorts every night with FHIR Bulk Data.",

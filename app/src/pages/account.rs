@@ -74,14 +74,23 @@ fn Profile(account: AccountView) -> impl IntoView {
     }
 }
 
-fn membership_list(items: Vec<MembershipView>, empty: &'static str) -> AnyView {
+/// Memberships, each linking to its console (`href` makes the link).
+fn membership_list(
+    items: Vec<MembershipView>,
+    empty: &'static str,
+    href: fn(&MembershipView) -> Option<String>,
+) -> AnyView {
     if items.is_empty() {
         return view! { <p class="muted">{empty}</p> }.into_any();
     }
     view! {
         <ul class="plain-list">
-            {items.into_iter().map(|m| view! {
-                <li><strong>{m.name}</strong> " " <span class="badge">{m.role}</span> " " <span class="muted">{m.slug}</span></li>
+            {items.into_iter().map(|m| {
+                let name = match href(&m) {
+                    Some(href) => view! { <a href=href><strong>{m.name.clone()}</strong></a> }.into_any(),
+                    None => view! { <strong>{m.name.clone()}</strong> }.into_any(),
+                };
+                view! { <li>{name} " " <span class="badge">{m.role}</span> " " <span class="muted">{m.slug}</span></li> }
             }).collect_view()}
         </ul>
     }
@@ -94,9 +103,9 @@ fn Memberships(account: AccountView) -> impl IntoView {
         <section class="card" aria-labelledby="memberships-title">
             <h2 id="memberships-title">"Memberships"</h2>
             <h3>"Publisher organisations"</h3>
-            {membership_list(account.publishers, "You are not a member of any publisher organisation yet.")}
+            {membership_list(account.publishers, "You are not a member of any publisher organisation yet.", |m| Some(format!("/dev/publishers/{}", m.slug)))}
             <h3>"Health systems"</h3>
-            {membership_list(account.tenants, "You are not a member of any health system yet.")}
+            {membership_list(account.tenants, "You are not a member of any health system yet.", |m| (m.role == "admin").then(|| format!("/t/{}/admin", m.slug)))}
         </section>
     }
 }

@@ -206,6 +206,12 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
             <p class="muted">{format!("{} · /apps/{}", app.publisher, app.slug)}</p>
         </div>
         <FlashMessage flash=flash.clone()/>
+        {flash.values.get("new_secret").cloned().map(|secret| view! {
+            <div class="notice notice-success token-reveal" role="status">
+                <p><strong>"The new client secret. Copy it now: it will not be shown again."</strong></p>
+                <code class="token-value" data-testid="new-secret">{secret}</code>
+            </div>
+        })}
         <div class="grid-2">
             <section class="card" aria-labelledby="versions-title">
                 <h2 id="versions-title">"Versions"</h2>
@@ -255,6 +261,32 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                 }).collect_view()}</ul>
             </section>
         </div>
+        <section class="card section-gap" aria-labelledby="installs-title">
+            <h2 id="installs-title">"Installs"</h2>
+            {if app.installs.is_empty() {
+                view! { <p class="muted">"No health system has installed the app yet."</p> }.into_any()
+            } else {
+                let slug = app.slug.clone();
+                view! {
+                    <div class="table-wrap"><table class="table">
+                        <thead><tr><th scope="col">"Health system"</th><th scope="col">"Client id"</th><th scope="col">"State"</th><th scope="col">"Granted"</th><th scope="col"><span class="visually-hidden">"Secret"</span></th></tr></thead>
+                        <tbody>{app.installs.into_iter().map(|i| view! {
+                            <tr>
+                                <td>{i.tenant.clone()}</td>
+                                <td><code>{i.client_id.clone()}</code></td>
+                                <td>{i.state.clone()}</td>
+                                <td>{i.scopes.iter().map(|s| s.scope.clone()).collect::<Vec<_>>().join(" ")}</td>
+                                <td>{i.has_secret.then(|| view! {
+                                    <form method="post" action=format!("/dev/apps/{}/installs/{}/secret", slug, i.tenant)>
+                                        <button class="button button-secondary" type="submit">"New secret"</button>
+                                    </form>
+                                })}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+        </section>
         <section class="card section-gap" aria-labelledby="draft-title">
             <h2 id="draft-title">"Draft"</h2>
             <p class="muted">"Edits change the draft only; the published version stays live until a new one is approved."</p>

@@ -164,11 +164,18 @@ pub fn AppPage() -> impl IntoView {
         move || params.read().get("slug").unwrap_or_default(),
         app_details,
     );
+    let state = Resource::new(|| (), |_| crate::api::load_page("app".to_owned()));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let admin_of: Vec<crate::model::MembershipView> = state
+                    .await
+                    .ok()
+                    .and_then(|s| s.account)
+                    .map(|a| a.tenants.into_iter().filter(|t| t.role == "admin").collect())
+                    .unwrap_or_default();
                 match details.await.ok().flatten() {
-                    Some(app) => view! { <AppDetailsView app/> }.into_any(),
+                    Some(app) => view! { <AppDetailsView app admin_of/> }.into_any(),
                     None => view! { <crate::pages::not_found::NotFound/> }.into_any(),
                 }
             })}
@@ -177,7 +184,8 @@ pub fn AppPage() -> impl IntoView {
 }
 
 #[component]
-fn AppDetailsView(app: AppDetails) -> impl IntoView {
+fn AppDetailsView(app: AppDetails, admin_of: Vec<crate::model::MembershipView>) -> impl IntoView {
+    let slug = app.slug.clone();
     let description_meta = if app.tagline.is_empty() {
         format!("{} on Sidecar", app.name)
     } else {
@@ -226,6 +234,13 @@ fn AppDetailsView(app: AppDetails) -> impl IntoView {
                     }).collect_view()}
                 </ul>
                 <p class="muted">"A health system can grant less than this when it installs the app."</p>
+                {(!admin_of.is_empty()).then(|| view! {
+                    <div class="install-links">
+                        {admin_of.into_iter().map(|t| view! {
+                            <a class="button button-primary" href=format!("/t/{}/admin/install/{}", t.slug, slug)>{format!("Install in {}", t.name)}</a>
+                        }).collect_view()}
+                    </div>
+                })}
             </section>
         </div>
         <section class="card section-gap" aria-labelledby="history-title">

@@ -6,3 +6,4 @@ pub mod home;
 pub mod not_found;
 pub mod publisher;
 pub mod review;
+pub mod tenant;

@@ -8,6 +8,7 @@ mod ops;
 mod pages;
 mod security;
 mod session_guard;
+mod tenant;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +82,20 @@ pub fn router(state: AppState, store: Store) -> Router {
             post(media::upload_logo).layer(DefaultBodyLimit::max(LOGO_FORM_LIMIT)),
         )
         .route("/dev/apps/{slug}/logo/remove", post(media::remove_logo))
+        .route(
+            "/dev/apps/{slug}/installs/{tenant}/secret",
+            post(tenant::rotate_secret),
+        )
+        .route("/t/{tenant}/admin/installs", post(tenant::install))
+        .route(
+            "/t/{tenant}/admin/installs/{id}/{verb}",
+            post(tenant::change_install),
+        )
+        .route("/t/{tenant}/admin/keys", post(tenant::create_key))
+        .route(
+            "/t/{tenant}/admin/keys/{id}/revoke",
+            post(tenant::revoke_key),
+        )
         .route("/dev/publishers", post(console::create_publisher))
         .route(
             "/dev/publishers/{slug}/members",

@@ -1,0 +1,40 @@
+import { expect, test } from "@playwright/test";
+import { failOnConsoleErrors, hydrated, logIn } from "./support";
+
+test("a tenant admin installs an app with narrowed scopes, the developer takes its secret, the EHR reads it", async ({ browser, request }) => {
+  const admin = await (await browser.newContext()).newPage();
+  const adminErrors = failOnConsoleErrors(admin);
+  await logIn(admin, "tenant-admin@sidecar.test", "demo-tenant-harbor-42", "/apps/sepsis-watch");
+  await admin.getByRole("link", { name: "Install in Demo Health System" }).click();
+  await expect(admin.getByRole("heading", { name: "Install Sepsis Watch in Demo Health System" })).toBeVisible();
+  await hydrated(admin);
+  // Grant less than asked: no openid, no conditions, and `user/*.rs` only for encounters.
+  await admin.getByLabel("Confirm who you are").uncheck();
+  await admin.getByLabel("Read condition records", { exact: false }).first().uncheck();
+  await admin.getByLabel("Only these resource types (optional)").fill("Encounter");
+  await admin.getByRole("button", { name: "Approve and install" }).click();
+  await expect(admin.getByRole("status")).toContainText("Sepsis Watch is installed");
+  await admin.getByLabel("Key name").fill("Demo EHR");
+  await admin.getByRole("button", { name: "Create key" }).click();
+  const key = (await admin.getByTestId("new-key").textContent())!.trim();
+  expect(key).toMatch(/^sdc_key_/);
+  adminErrors();
+
+  const developer = await (await browser.newContext()).newPage();
+  const devErrors = failOnConsoleErrors(developer);
+  await logIn(developer, "developer@sidecar.test", "demo-developer-pivot-42", "/dev/apps/sepsis-watch");
+  await hydrated(developer);
+  await developer.getByRole("button", { name: "New secret" }).click();
+  const secret = (await developer.getByTestId("new-secret").textContent())!.trim();
+  expect(secret.length).toBeGreaterThanOrEqual(43);
+  devErrors();
+
+  const response = await request.get("/api/v1/registrations", { headers: { Authorization: `Bearer ${key}` } });
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  const registration = body.items.find((r: { app: string }) => r.app === "sepsis-watch");
+  expect(registration.scope).toBe("launch fhirUser user/Patient.rs user/Observation.rs user/Encounter.rs");
+  expect(registration.token_endpoint_auth_method).toBe("client_secret_basic");
+  expect(registration.status).toBe("active");
+  expect(JSON.stringify(body)).not.toContain(secret);
+});

@@ -1,0 +1,199 @@
+//! The tenant console and the approval screen, as forms: install with
+//! narrowed scopes, manage the install, make an API key; the developer
+//! takes a new secret from the console.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use support::{spawn_app, TestApp, PASSWORD};
+
+/// `acme` publishes `watch` (confidential, asks for `user/*.rs`); `north`
+/// has admin@north.example.org.
+async fn world(app: &TestApp) {
+    let dev = app.developer("dev@example.org").await;
+    let reviewer = app.reviewer("reviewer@example.org").await;
+    let manifest = serde_json::from_value(json!({
+        "client_name": "Sepsis Watch",
+        "redirect_uris": ["https://watch.example.org/cb"],
+        "launch_url": "https://watch.example.org/launch",
+        "scope": "launch openid user/Patient.rs user/*.rs",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "launch_types": ["ehr"],
+        "fhir_versions": ["4.0.1"],
+    }))
+    .unwrap();
+    app.engine
+        .create_app(&dev, "acme", Some("watch"), manifest)
+        .await
+        .unwrap();
+    let version = app.engine.submit_app(&dev, "watch").await.unwrap();
+    app.engine
+        .approve_submission(&reviewer, &version.id)
+        .await
+        .unwrap();
+    app.engine
+        .create_verified_user("admin@north.example.org", PASSWORD, None)
+        .await
+        .unwrap();
+    app.engine
+        .create_tenant_as_operator("north", "North Health", "admin@north.example.org")
+        .await
+        .unwrap();
+}
+
+async fn north_admin(app: &TestApp) -> engine::accounts::Account {
+    let user = app
+        .engine
+        .find_user_by_email(&domain::Email::parse("admin@north.example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.engine.account(&user.id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_approves_an_install_with_less_than_asked() {
+    let app = spawn_app().await;
+    world(&app).await;
+    app.log_in("admin@north.example.org", PASSWORD).await;
+    let gallery = app.get("/apps/watch").await;
+    gallery.assert_contains(r#"href="/t/north/admin/install/watch""#);
+    let screen = app.get("/t/north/admin/install/watch").await;
+    screen.assert_contains("Install Sepsis Watch in North Health");
+    screen.assert_contains("Only these resource types");
+
+    // Nothing ticked: refused, nothing installed.
+    let refused = app
+        .submit("/t/north/admin/installs", &[("app", "watch")])
+        .await;
+    refused.assert_contains("Grant at least one scope");
+    // A narrowing to something that is no resource type: refused on the screen.
+    let refused = app
+        .submit(
+            "/t/north/admin/installs",
+            &[
+                ("app", "watch"),
+                ("scope", "user/*.rs"),
+                ("narrow:user/*.rs", "Nothing"),
+            ],
+        )
+        .await;
+    refused.assert_contains("Nothing");
+    refused.assert_contains("field-error");
+
+    // `launch` and `user/*.rs` narrowed to two types; `openid` and
+    // `user/Patient.rs` left out.
+    let console = app
+        .submit(
+            "/t/north/admin/installs",
+            &[
+                ("app", "watch"),
+                ("scope", "launch"),
+                ("scope", "user/*.rs"),
+                ("narrow:user/*.rs", "Observation, Condition"),
+            ],
+        )
+        .await;
+    console.assert_contains("Sepsis Watch is installed with 3 scope(s)");
+    console.assert_contains("user/Observation.rs");
+    console.assert_contains("user/Condition.rs");
+    let admin = north_admin(&app).await;
+    let installs = app.engine.list_installs(&admin, "north").await.unwrap();
+    assert_eq!(
+        installs[0].granted_scope.to_string(),
+        "launch user/Observation.rs user/Condition.rs"
+    );
+
+    // A revoked install cannot be suspended.
+    app.engine
+        .change_install(
+            &admin,
+            "north",
+            &installs[0].id,
+            engine::installs::InstallAction::Revoke,
+        )
+        .await
+        .unwrap();
+
+    let suspended = app
+        .submit(
+            &format!("/t/north/admin/installs/{}/suspend", installs[0].id),
+            &[],
+        )
+        .await;
+    suspended.assert_contains("cannot be changed that way");
+
+    // A key is shown once.
+    let keyed = app
+        .submit(
+            "/t/north/admin/keys",
+            &[("name", "EHR"), ("scopes", "registrations:read")],
+        )
+        .await;
+    keyed.assert_contains("sdc_key_");
+    let again = app.get("/t/north/admin").await;
+    assert!(!again.body.contains("sdc_key_"));
+    again.assert_contains("EHR");
+    let bad = app
+        .submit(
+            "/t/north/admin/keys",
+            &[("name", "EHR 2"), ("scopes", "publisher")],
+        )
+        .await;
+    bad.assert_contains("personal access tokens");
+}
+
+#[tokio::test]
+async fn the_developer_takes_a_secret_and_strangers_see_no_console() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let admin = north_admin(&app).await;
+    let install = app
+        .engine
+        .install_app(&admin, "north", "watch", None)
+        .await
+        .unwrap();
+
+    app.log_in("dev@example.org", PASSWORD).await;
+    assert_eq!(
+        app.get("/t/north/admin").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/t/north/admin/install/watch").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = app.get("/dev/apps/watch").await;
+    page.assert_contains(&install.client_id);
+    let revealed = app
+        .submit("/dev/apps/watch/installs/north/secret", &[])
+        .await;
+    revealed.assert_contains("The new client secret");
+    let secret = revealed
+        .body
+        .split(r#"data-testid="new-secret" class="token-value">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(app
+        .engine
+        .verify_client_secret(&install.client_id, &secret)
+        .await
+        .unwrap());
+    let later = app.get("/dev/apps/watch").await;
+    assert!(!later.body.contains(&secret));
+    // The developer cannot act in the tenant.
+    let posted = app
+        .post_form(
+            &format!("/t/north/admin/installs/{}/revoke", install.id),
+            &[],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    let installs = app.engine.list_installs(&admin, "north").await.unwrap();
+    assert_eq!(installs[0].state, "active");
+}
