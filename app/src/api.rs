@@ -482,6 +482,9 @@ fn install_row(i: engine::installs::InstallView) -> crate::model::InstallRow {
             ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost
         ),
         scopes: scope_lines(&i.granted_scope),
+        pending: i
+            .pending
+            .map(|(version, changes)| (version.number, changes)),
         app_name: i.version.manifest.client_name.clone(),
         version: i.version.number,
         id: i.id,

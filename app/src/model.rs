@@ -252,6 +252,8 @@ pub struct InstallRow {
     pub scopes: Vec<ScopeLine>,
     /// A confidential symmetric client (it has secrets).
     pub has_secret: bool,
+    /// A newer version waiting for approval, and what it changes.
+    pub pending: Option<(i32, domain::ManifestDiff)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

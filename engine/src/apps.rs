@@ -416,6 +416,7 @@ impl Engine {
         live.updated_at = Set(now);
         let app = live.update(&txn).await?;
         catalog::index_published(&txn, &app, &publisher, &published, &view.manifest).await?;
+        crate::installs::follow_new_version(&txn, &app, &published, &view.manifest, now).await?;
         audit::record(
             &txn,
             now,

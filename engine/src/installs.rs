@@ -8,8 +8,10 @@
 //! Lifecycle: active ↔ suspended → revoked (revoked is final).
 
 use chrono::{DateTime, Duration, Utc};
-use domain::{ClientAuth, ScopeSet, TenantRole};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use domain::{AppManifest, ClientAuth, ManifestDiff, ScopeSet, TenantRole};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::accounts::Account;
 use crate::apps::{version_view, VersionView};
@@ -31,6 +33,9 @@ pub struct InstallView {
     pub state: String,
     pub granted_scope: ScopeSet,
     pub version: VersionView,
+    /// A newer version waiting for the tenant's approval, and what it
+    /// changes against the installed one.
+    pub pending: Option<(VersionView, ManifestDiff)>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -81,6 +86,96 @@ pub fn grant(requested: &ScopeSet, granted: Option<&str>) -> EngineResult<ScopeS
         ));
     }
     canonical(&set)
+}
+
+/// The scopes `new` asks for that nothing in `old` covers: what a version
+/// really adds (`patient/*.rs` → `patient/Observation.rs` adds nothing).
+fn widened(old: &ScopeSet, new: &ScopeSet) -> Vec<String> {
+    new.scopes()
+        .iter()
+        .filter(|n| !old.scopes().iter().any(|o| o.covers(n)))
+        .map(|n| n.to_string())
+        .collect()
+}
+
+/// The part of a grant a new request still covers, plus `added`.
+fn regrant(granted: &ScopeSet, requested: &ScopeSet, added: &[String]) -> EngineResult<ScopeSet> {
+    let mut kept: Vec<String> = granted
+        .scopes()
+        .iter()
+        .filter(|g| requested.scopes().iter().any(|r| r.covers(g)))
+        .map(|g| g.to_string())
+        .collect();
+    kept.extend(added.iter().cloned());
+    let set = ScopeSet::parse(&kept.join(" "))
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("regranted scopes: {e}")))?;
+    canonical(&set)
+}
+
+/// After `published` became the app's live version: installs whose version
+/// it only narrows (no scope that the old ones do not cover, no redirect
+/// URI added) move up, keeping the
+/// grant the new version still asks for; the others keep their version and
+/// wait for the tenant to approve the change. Run in the approval's
+/// transaction.
+pub(crate) async fn follow_new_version(
+    conn: &impl ConnectionTrait,
+    app: &apps::Model,
+    published: &app_versions::Model,
+    manifest: &AppManifest,
+    now: DateTime<Utc>,
+) -> EngineResult<()> {
+    let installs = installs::Entity::find()
+        .filter(installs::Column::AppId.eq(app.id.clone()))
+        .filter(installs::Column::State.ne("revoked"))
+        .all(conn)
+        .await?;
+    for install in installs {
+        let Some(current) = app_versions::Entity::find_by_id(install.version_id.clone())
+            .one(conn)
+            .await?
+        else {
+            continue;
+        };
+        let current = version_view(current)?;
+        let diff = ManifestDiff::between(&current.manifest, manifest);
+        let widens = !widened(&current.manifest.scope, &manifest.scope).is_empty()
+            || !diff.redirect_uris_added.is_empty();
+        let granted = ScopeSet::parse(&install.granted_scope)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored grant: {e}")))?;
+        let (tenant_id, install_id, number) = (
+            install.tenant_id.clone(),
+            install.id.clone(),
+            published.number,
+        );
+        let mut row: installs::ActiveModel = install.into();
+        let action = if widens {
+            row.pending_version_id = Set(Some(published.id.clone()));
+            "install.update_pending"
+        } else {
+            row.version_id = Set(published.id.clone());
+            row.pending_version_id = Set(None);
+            row.granted_scope = Set(regrant(&granted, &manifest.scope, &[])?.to_string());
+            row.updated_at = Set(now);
+            "install.updated"
+        };
+        row.update(conn).await?;
+        audit::record(
+            conn,
+            now,
+            audit::Event {
+                actor: None,
+                tenant_id: Some(&tenant_id),
+                publisher_id: Some(&app.publisher_id),
+                action,
+                target_type: "install",
+                target_id: &install_id,
+                detail: serde_json::json!({ "app": app.slug, "version": number }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn canonical(set: &ScopeSet) -> EngineResult<ScopeSet> {
@@ -145,6 +240,18 @@ impl Engine {
         let (app, version) = self.installed(&row).await?;
         let granted_scope = ScopeSet::parse(&row.granted_scope)
             .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored grant: {e}")))?;
+        let pending = match &row.pending_version_id {
+            Some(id) => app_versions::Entity::find_by_id(id.clone())
+                .one(self.db())
+                .await?
+                .map(version_view)
+                .transpose()?
+                .map(|next| {
+                    let diff = ManifestDiff::between(&version.manifest, &next.manifest);
+                    (next, diff)
+                }),
+            None => None,
+        };
         Ok(InstallView {
             id: row.id,
             tenant_slug,
@@ -153,6 +260,7 @@ impl Engine {
             state: row.state,
             granted_scope,
             version,
+            pending,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -208,6 +316,7 @@ impl Engine {
             tenant_id: Set(tenant.id.clone()),
             app_id: Set(app.id.clone()),
             version_id: Set(version.id.clone()),
+            pending_version_id: Set(None),
             client_id: Set(format!("sdc_{}", random_token())),
             state: Set("active".into()),
             granted_scope: Set(scope.to_string()),
@@ -300,6 +409,68 @@ impl Engine {
                 target_type: "install",
                 target_id: &row.id,
                 detail: serde_json::json!({ "client_id": row.client_id, "state": next }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.install_view(row, tenant.slug).await
+    }
+
+    /// Moves an install to the version waiting for approval, granting what
+    /// it adds (scopes the installed version did not ask for) on top of the
+    /// part of the current grant the new version still asks for.
+    pub async fn approve_install_update(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+        install_id: &str,
+    ) -> EngineResult<InstallView> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let row = installs::Entity::find_by_id(install_id.to_owned())
+            .one(&txn)
+            .await?
+            .filter(|i| i.tenant_id == tenant.id)
+            .ok_or_else(|| EngineError::not_found("The tenant has no install by that id."))?;
+        let pending_id = row
+            .pending_version_id
+            .clone()
+            .ok_or_else(|| EngineError::Conflict {
+                field: None,
+                message: "The install has no update waiting for approval.".into(),
+            })?;
+        let lost = || EngineError::Unexpected(anyhow::anyhow!("install {} lost a version", row.id));
+        let current = app_versions::Entity::find_by_id(row.version_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(lost)?;
+        let next = app_versions::Entity::find_by_id(pending_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(lost)?;
+        let (current, next) = (version_view(current)?, version_view(next)?);
+        let added = widened(&current.manifest.scope, &next.manifest.scope);
+        let granted = ScopeSet::parse(&row.granted_scope)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored grant: {e}")))?;
+        let scope = regrant(&granted, &next.manifest.scope, &added)?;
+        let mut active: installs::ActiveModel = row.into();
+        active.version_id = Set(pending_id);
+        active.pending_version_id = Set(None);
+        active.granted_scope = Set(scope.to_string());
+        active.updated_at = Set(now);
+        let row = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event {
+                actor: Some(account),
+                tenant_id: Some(&tenant.id),
+                publisher_id: None,
+                action: "install.update_approved",
+                target_type: "install",
+                target_id: &row.id,
+                detail: serde_json::json!({ "version": next.number, "scope": row.granted_scope }),
             },
         )
         .await?;

@@ -24,6 +24,13 @@ impl MigrationTrait for Migration {
                 .col(reference(Installs::TenantId))
                 .col(reference(Installs::AppId))
                 .col(reference(Installs::VersionId))
+                // A published version that adds scopes or redirect URIs waits
+                // here for the tenant's approval.
+                .col(
+                    ColumnDef::new(Installs::PendingVersionId)
+                        .string_len(40)
+                        .null(),
+                )
                 .col(
                     ColumnDef::new(Installs::ClientId)
                         .string_len(64)
@@ -171,6 +178,7 @@ enum Installs {
     TenantId,
     AppId,
     VersionId,
+    PendingVersionId,
     ClientId,
     State,
     GrantedScope,

@@ -447,3 +447,125 @@ async fn another_tenants_ids_are_never_found() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bearer}");
     }
 }
+
+/// Publishes a new version of `slug` with `scope` and `redirect`.
+async fn new_version(app: &TestApp, slug: &str, scope: &str, redirect: &str) {
+    let dev = app.account("dev@example.org").await;
+    let reviewer = app.account("reviewer@example.org").await;
+    let mut draft = app.engine.publisher_app(&dev, slug).await.unwrap().draft;
+    draft.scope = Some(scope.to_owned());
+    draft.redirect_uris = Some(vec![redirect.to_owned()]);
+    app.engine.update_draft(&dev, slug, draft).await.unwrap();
+    let version = app.engine.submit_app(&dev, slug).await.unwrap();
+    app.clock.advance(chrono::Duration::seconds(1));
+    app.engine
+        .approve_submission(&reviewer, &version.id)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn installs_follow_narrower_versions_and_wait_for_wider_ones() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (_, installed) = install(
+        &app,
+        &w.admin_a,
+        "north",
+        json!({"app": "charts", "scope": "launch openid patient/Observation.rs patient/Condition.rs"}),
+    )
+    .await;
+    let id = installed["id"].as_str().unwrap().to_owned();
+    let ehr = key(&app, &w.admin_a, "north").await;
+    let registration = || async {
+        let (_, page) = app
+            .api(Method::GET, "/api/v1/registrations", Some(&ehr), None)
+            .await;
+        page["items"][0].clone()
+    };
+
+    // Version 2 asks for less (no conditions): the install moves up and
+    // its grant shrinks with it.
+    new_version(
+        &app,
+        "charts",
+        "launch openid patient/Observation.rs",
+        "https://charts.example.org/cb",
+    )
+    .await;
+    let reg = registration().await;
+    assert_eq!(reg["version"], 2);
+    assert_eq!(reg["scope"], "launch openid patient/Observation.rs");
+
+    // Version 3 adds a redirect URI and a scope: the install stays on 2.
+    new_version(
+        &app,
+        "charts",
+        "launch openid patient/Observation.rs patient/MedicationRequest.rs",
+        "https://charts.example.org/callback",
+    )
+    .await;
+    let reg = registration().await;
+    assert_eq!(reg["version"], 2);
+    assert_eq!(
+        reg["redirect_uris"],
+        json!(["https://charts.example.org/cb"])
+    );
+    let (_, installs) = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/north/installs",
+            Some(&w.admin_a),
+            None,
+        )
+        .await;
+    assert_eq!(installs["items"][0]["pending_version"], 3);
+    assert_eq!(
+        installs["items"][0]["pending_changes"]["scopes_added"],
+        json!(["patient/MedicationRequest.rs"])
+    );
+    app.log_in("admin@north.example.org", PASSWORD).await;
+    app.get("/t/north/admin")
+        .await
+        .assert_contains("Version 3 waits for your approval");
+
+    // Another tenant cannot approve it; this one can.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/south/installs/{id}/update"),
+            Some(&w.admin_b),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, updated) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/north/installs/{id}/update"),
+            Some(&w.admin_a),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["pending_version"], Value::Null);
+    let reg = registration().await;
+    assert_eq!(reg["version"], 3);
+    assert_eq!(
+        reg["scope"],
+        "launch openid patient/Observation.rs patient/MedicationRequest.rs"
+    );
+    assert_eq!(
+        reg["redirect_uris"],
+        json!(["https://charts.example.org/callback"])
+    );
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/north/installs/{id}/update"),
+            Some(&w.admin_a),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

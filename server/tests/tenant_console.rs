@@ -45,13 +45,7 @@ async fn world(app: &TestApp) {
 }
 
 async fn north_admin(app: &TestApp) -> engine::accounts::Account {
-    let user = app
-        .engine
-        .find_user_by_email(&domain::Email::parse("admin@north.example.org").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    app.engine.account(&user.id).await.unwrap().unwrap()
+    app.account("admin@north.example.org").await
 }
 
 #[tokio::test]

@@ -133,6 +133,15 @@ fn InstallItem(install: InstallRow, tenant: String) -> impl IntoView {
                     <li><span class="scope-meaning">{s.meaning}</span><code class="scope-code">{s.scope}</code></li>
                 }).collect_view()}</ul>
             </details>
+            {install.pending.map(|(version, changes)| view! {
+                <div class="notice notice-info">
+                    <p><strong>{format!("Version {version} waits for your approval")}</strong>" — it asks for more than the installed one:"</p>
+                    <crate::components::ChangeList changes/>
+                    <form method="post" action=format!("{base}/update")>
+                        <button class="button button-primary" type="submit">"Approve update"</button>
+                    </form>
+                </div>
+            })}
             <div class="actions">
                 {(state == "active").then(|| action("suspend", "Suspend", "button-secondary"))}
                 {(state == "suspended").then(|| action("resume", "Resume", "button-secondary"))}

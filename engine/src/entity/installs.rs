@@ -10,6 +10,9 @@ pub struct Model {
     pub app_id: String,
     /// The app version the tenant approved.
     pub version_id: String,
+    /// A newer published version that waits for the tenant's approval
+    /// because it adds scopes or redirect URIs.
+    pub pending_version_id: Option<String>,
     /// What the tenant's authorization server knows the app by.
     pub client_id: String,
     /// `active`, `suspended` or `revoked`.

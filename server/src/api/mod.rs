@@ -54,6 +54,10 @@ pub fn router() -> Router<AppState> {
             "/tenants/{tenant}/installs/{id}/resume",
             post(tenants::resume),
         )
+        .route(
+            "/tenants/{tenant}/installs/{id}/update",
+            post(tenants::update),
+        )
         .route("/tenants/{tenant}/installs/{id}", delete(tenants::revoke))
         .route(
             "/tenants/{tenant}/keys",

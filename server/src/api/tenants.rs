@@ -33,13 +33,24 @@ pub struct InstallResponse {
     /// What the installed version asks for.
     pub requested_scope: String,
     pub version: i32,
+    /// A newer version that adds scopes or redirect URIs, waiting for the
+    /// tenant's approval (`POST …/installs/{id}/update`).
+    pub pending_version: Option<i32>,
+    /// What the waiting version changes against the installed one.
+    pub pending_changes: Option<domain::ManifestDiff>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl From<InstallView> for InstallResponse {
     fn from(i: InstallView) -> Self {
+        let (pending_version, pending_changes) = match i.pending {
+            Some((version, changes)) => (Some(version.number), Some(changes)),
+            None => (None, None),
+        };
         Self {
+            pending_version,
+            pending_changes,
             scope: i.granted_scope.to_string(),
             requested_scope: i.version.manifest.scope.to_string(),
             version: i.version.number,
@@ -119,6 +130,20 @@ pub async fn resume(
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<Json<InstallResponse>, ApiError> {
     change(state, caller, tenant, id, InstallAction::Resume).await
+}
+
+/// `POST …/installs/{id}/update`: move to the version waiting for approval.
+pub async fn update(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<InstallResponse>, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let install = state
+        .engine
+        .approve_install_update(&caller.account, &tenant, &id)
+        .await?;
+    Ok(Json(install.into()))
 }
 
 pub async fn revoke(

@@ -81,7 +81,7 @@ pub async fn install(
     }
 }
 
-/// `POST /t/{tenant}/admin/installs/{id}/{suspend|resume|revoke}`.
+/// `POST /t/{tenant}/admin/installs/{id}/{suspend|resume|revoke|update}`.
 pub async fn change_install(
     State(state): State<AppState>,
     session: Session,
@@ -93,6 +93,13 @@ pub async fn change_install(
     let Some(account) = post.account() else {
         return log_in(&console);
     };
+    if verb == "update" {
+        let result = state
+            .engine
+            .approve_install_update(&account, &tenant, &id)
+            .await;
+        return answer(&session, "tenant", result, "Update approved.", &console).await;
+    }
     let (action, done) = match verb.as_str() {
         "suspend" => (InstallAction::Suspend, "Install suspended."),
         "resume" => (InstallAction::Resume, "Install resumed."),

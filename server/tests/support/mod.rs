@@ -355,6 +355,21 @@ impl TestApp {
         dev
     }
 
+    /// The account of an existing user.
+    pub async fn account(&self, email: &str) -> engine::accounts::Account {
+        let user = self
+            .engine
+            .find_user_by_email(&domain::Email::parse(email).expect("email"))
+            .await
+            .expect("lookup")
+            .expect("a user with that email");
+        self.engine
+            .account(&user.id)
+            .await
+            .expect("account")
+            .expect("account")
+    }
+
     pub async fn reviewer(&self, email: &str) -> engine::accounts::Account {
         self.engine
             .create_verified_user(email, PASSWORD, Some(domain::PlatformRole::Reviewer))
