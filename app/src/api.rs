@@ -524,7 +524,15 @@ pub async fn tenant_console(
         .find(|t| t.slug == tenant)
         .map(|t| t.name)
         .unwrap_or_else(|| tenant.clone());
+    let activity = engine
+        .tenant_audit(&account, &tenant, 20)
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(activity_line)
+        .collect();
     Ok(Some(crate::model::TenantConsole {
+        activity,
         slug: tenant,
         name,
         installs: installs.into_iter().map(install_row).collect(),

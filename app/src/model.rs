@@ -238,6 +238,8 @@ pub struct TenantConsole {
     pub name: String,
     pub installs: Vec<InstallRow>,
     pub keys: Vec<KeyRow>,
+    /// The newest audit log entries.
+    pub activity: Vec<ActivityLine>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -76,6 +77,22 @@ impl TryFrom<audit_events::Model> for AuditEntry {
 }
 
 impl AuditEntry {
+    fn app(&self) -> &str {
+        self.detail
+            .get("app")
+            .and_then(Value::as_str)
+            .unwrap_or("the app")
+    }
+
+    fn name(&self) -> String {
+        let name = self
+            .detail
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        format!("\"{name}\"")
+    }
+
     /// The event in words, for pages: "approved version 2".
     pub fn describe(&self) -> String {
         let version = self.detail.get("version").and_then(Value::as_i64);
@@ -87,6 +104,15 @@ impl AuditEntry {
             ("version.rejected", Some(n), Some(reason)) => {
                 format!("did not approve version {n}: {reason}")
             }
+            ("install.created", Some(n), _) => format!("installed {} (version {n})", self.app()),
+            ("install.updated", Some(n), _) => format!("moved {} to version {n}", self.app()),
+            ("install.update_pending", Some(n), _) => {
+                format!("version {n} of {} waits for approval", self.app())
+            }
+            ("install.update_approved", Some(n), _) => format!("approved version {n}"),
+            ("secret.rotated", _, _) => "made a new client secret".to_owned(),
+            ("key.created", _, _) => format!("created the API key {}", self.name()),
+            ("key.revoked", _, _) => format!("revoked the API key {}", self.name()),
             (action, _, _) => action.replace('.', " "),
         }
     }
@@ -128,4 +154,75 @@ pub(crate) async fn for_target(
         .into_iter()
         .map(AuditEntry::try_from)
         .collect()
+}
+
+/// The newest `limit` events of a tenant, newest first.
+pub(crate) async fn for_tenant(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    limit: u64,
+) -> EngineResult<Vec<AuditEntry>> {
+    audit_events::Entity::find()
+        .filter(audit_events::Column::TenantId.eq(tenant_id))
+        .order_by_desc(audit_events::Column::At)
+        .order_by_desc(audit_events::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(AuditEntry::try_from)
+        .collect()
+}
+
+/// Entries as CSV (RFC 4180): time, actor, action, target type, target
+/// id, detail as JSON.
+pub fn to_csv(entries: &[AuditEntry]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_owned()
+        }
+    }
+    let mut out = String::from("at,actor,action,target_type,target_id,detail\r\n");
+    for e in entries {
+        let row = [
+            e.at.to_rfc3339(),
+            e.actor_email.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.target_type.clone(),
+            e.target_id.clone(),
+            e.detail.to_string(),
+        ];
+        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let entry = AuditEntry {
+            id: "aud_1".into(),
+            at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            actor_email: Some("a@example.org".into()),
+            action: "version.rejected".into(),
+            target_type: "app".into(),
+            target_id: "app_1".into(),
+            detail: serde_json::json!({"reason": "no, \"really\""}),
+        };
+        let csv = to_csv(&[entry]);
+        let line = csv.lines().nth(1).unwrap();
+        assert!(
+            line.starts_with(
+                "1970-01-01T00:00:00+00:00,a@example.org,version.rejected,app,app_1,\"{"
+            ),
+            "{line}"
+        );
+        assert!(line.contains("\"\"reason\"\""), "{line}");
+    }
 }

@@ -478,6 +478,17 @@ impl Engine {
         self.install_view(row, tenant.slug).await
     }
 
+    /// The tenant's audit log, newest first (at most `limit` entries).
+    pub async fn tenant_audit(
+        &self,
+        account: &Account,
+        tenant_slug: &str,
+        limit: u64,
+    ) -> EngineResult<Vec<audit::AuditEntry>> {
+        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        audit::for_tenant(self.db(), &tenant.id, limit.clamp(1, 10_000)).await
+    }
+
     /// The installs of one of the caller's apps, in every tenant.
     pub async fn app_installs(
         &self,

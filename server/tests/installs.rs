@@ -388,6 +388,7 @@ async fn another_tenants_ids_are_never_found() {
     for (method, path) in [
         (Method::GET, "/api/v1/tenants/north/installs".to_owned()),
         (Method::GET, "/api/v1/tenants/north/keys".to_owned()),
+        (Method::GET, "/api/v1/tenants/north/audit".to_owned()),
         (
             Method::POST,
             format!("/api/v1/tenants/north/installs/{id}/suspend"),
@@ -416,6 +417,37 @@ async fn another_tenants_ids_are_never_found() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // North's own log has its events, as JSON and CSV.
+    let (status, log) = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/north/audit",
+            Some(&w.admin_a),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"install.created") && actions.contains(&"key.created"),
+        "{actions:?}"
+    );
+    let (status, csv) = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/north/audit?format=csv",
+            Some(&w.admin_a),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.as_str().unwrap().starts_with("at,actor,action"));
 
     // Nothing changed in north.
     let (_, installs) = app

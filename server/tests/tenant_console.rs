@@ -138,6 +138,23 @@ async fn an_admin_approves_an_install_with_less_than_asked() {
         )
         .await;
     bad.assert_contains("personal access tokens");
+
+    // The audit log: on the console, and whole as CSV.
+    let console = app.get("/t/north/admin").await;
+    console.assert_contains("installed watch (version 1)");
+    console.assert_contains(r#"created the API key "EHR""#);
+    let csv = app.get("/t/north/admin/audit.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], "at,actor,action,target_type,target_id,detail");
+    for action in ["install.created", "install.revoked", "key.created"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("admin@north.example.org,{action},"))),
+            "{action} missing from {lines:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -180,6 +197,10 @@ async fn the_developer_takes_a_secret_and_strangers_see_no_console() {
         .unwrap());
     let later = app.get("/dev/apps/watch").await;
     assert!(!later.body.contains(&secret));
+    assert_eq!(
+        app.get("/t/north/admin/audit.csv").await.status,
+        StatusCode::NOT_FOUND
+    );
     // The developer cannot act in the tenant.
     let posted = app
         .post_form(

@@ -105,6 +105,13 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
                 <button class="button button-secondary" type="submit">"Create key"</button>
             </form>
         </section>
+        <section class="card section-gap" aria-labelledby="audit-title">
+            <h2 id="audit-title">"Audit log"</h2>
+            <p><a href=format!("/t/{}/admin/audit.csv", console.slug) download>"Download the whole log (CSV)"</a></p>
+            <ul class="activity">{console.activity.into_iter().map(|a| view! {
+                <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
+            }).collect_view()}</ul>
+        </section>
     }
 }
 

@@ -6,7 +6,7 @@ mod error;
 mod json;
 mod publishers;
 mod registrations;
-mod tenants;
+pub(crate) mod tenants;
 
 use axum::routing::{delete, get, post, put};
 use axum::Router;
@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
             get(tenants::list_keys).post(tenants::create_key),
         )
         .route("/tenants/{tenant}/keys/{id}", delete(tenants::delete_key))
+        .route("/tenants/{tenant}/audit", get(tenants::audit))
         .route("/registrations", get(registrations::list))
         .route("/registrations/{client_id}", get(registrations::get))
         .route("/review/submissions", get(apps::review_queue))

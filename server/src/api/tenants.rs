@@ -270,3 +270,76 @@ pub async fn rotate_secret(
         previous_valid_for_seconds: engine::installs::SECRET_GRACE.num_seconds(),
     }))
 }
+
+#[derive(Debug, Serialize)]
+pub struct AuditResponse {
+    pub id: String,
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// `GET /tenants/{tenant}/audit[?format=csv]`: the tenant's audit log.
+pub async fn audit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+    axum::extract::Query(params): axum::extract::Query<AuditParams>,
+) -> Result<axum::response::Response, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let entries = state
+        .engine
+        .tenant_audit(&caller.account, &tenant, params.limit.unwrap_or(1000))
+        .await?;
+    match params.format.as_deref() {
+        None | Some("json") => Ok(Json(Page {
+            items: entries
+                .into_iter()
+                .map(|e| AuditResponse {
+                    id: e.id,
+                    at: timestamp(e.at),
+                    actor: e.actor_email,
+                    action: e.action,
+                    target_type: e.target_type,
+                    target_id: e.target_id,
+                    detail: e.detail,
+                })
+                .collect::<Vec<_>>(),
+            next_cursor: None,
+        })
+        .into_response()),
+        Some("csv") => Ok(csv_download(&tenant, &entries)),
+        Some(_) => Err(ApiError::bad_request("`format` is json or csv.")),
+    }
+}
+
+/// The audit log as a CSV download.
+pub fn csv_download(
+    tenant: &str,
+    entries: &[engine::audit::AuditEntry],
+) -> axum::response::Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{tenant}-audit.csv\""),
+            ),
+        ],
+        engine::audit::to_csv(entries),
+    )
+        .into_response()
+}

@@ -87,6 +87,7 @@ pub fn router(state: AppState, store: Store) -> Router {
             post(tenant::rotate_secret),
         )
         .route("/t/{tenant}/admin/installs", post(tenant::install))
+        .route("/t/{tenant}/admin/audit.csv", get(tenant::audit_csv))
         .route(
             "/t/{tenant}/admin/installs/{id}/{verb}",
             post(tenant::change_install),

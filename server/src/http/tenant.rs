@@ -193,3 +193,28 @@ pub async fn rotate_secret(
         Err(e) => back(&session, refused("dev-app", &e, &[]), &page).await,
     }
 }
+
+/// `GET /t/{tenant}/admin/audit.csv`: the audit log, for a spreadsheet.
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let account = request
+        .extensions()
+        .get::<app::session::CurrentAccount>()
+        .and_then(|current| current.0.clone());
+    let Some(account) = account else {
+        return log_in(&format!("/t/{tenant}/admin"));
+    };
+    match state.engine.tenant_audit(&account, &tenant, 10_000).await {
+        Ok(entries) => crate::api::tenants::csv_download(&tenant, &entries),
+        Err(EngineError::NotFound(m) | EngineError::Forbidden(m)) => {
+            (axum::http::StatusCode::NOT_FOUND, m).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "audit export failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
