@@ -594,3 +594,26 @@ pub async fn install_preview(
             .collect(),
     }))
 }
+
+/// Every tenant, for platform admins; `None` for anyone else.
+#[server(prefix = "/_app")]
+pub async fn admin_tenants() -> Result<Option<Vec<crate::model::TenantRow>>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(None);
+    };
+    match engine()?.list_tenants(&account).await {
+        Ok(tenants) => Ok(Some(
+            tenants
+                .into_iter()
+                .map(|t| crate::model::TenantRow {
+                    slug: t.slug,
+                    name: t.name,
+                    created: date(t.created_at),
+                })
+                .collect(),
+        )),
+        Err(engine::EngineError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(internal(e)),
+    }
+}

@@ -17,6 +17,7 @@ use leptos_router::{path, SsrMode};
 
 use components::layout::{Footer, Header};
 use pages::account::AccountPage;
+use pages::admin::AdminPage;
 use pages::auth::{
     ForgotPasswordPage, LoginPage, LogoutPage, ResetPasswordPage, SignupPage, VerifyEmailPage,
 };
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dev") view=DevHome ssr=SsrMode::Async/>
                     <Route path=path!("/dev/apps/:slug") view=DevAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/publishers/:slug") view=DevPublisherPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/t/:tenant/admin") view=TenantConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/t/:tenant/admin/install/:slug") view=InstallAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/review") view=ReviewQueue ssr=SsrMode::Async/>

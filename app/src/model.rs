@@ -286,3 +286,11 @@ pub struct ScopeChoice {
     /// `*` for every resource type: the admin may name types instead.
     pub wildcard: bool,
 }
+
+/// A tenant in the platform console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantRow {
+    pub slug: String,
+    pub name: String,
+    pub created: String,
+}

@@ -1,7 +1,7 @@
 //! Publisher organisations and tenants, their members and invitations.
 
 use chrono::{DateTime, Utc};
-use domain::{Email, PublisherRole, Slug, TenantRole};
+use domain::{Email, PlatformRole, PublisherRole, Slug, TenantRole};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -35,6 +35,15 @@ pub enum TenantAdmin {
     Member(String),
     /// No account yet: an invitation was mailed.
     Invited(String),
+}
+
+fn require_platform_admin(account: &Account) -> EngineResult<()> {
+    match account.platform_role {
+        Some(PlatformRole::Admin) => Ok(()),
+        _ => Err(EngineError::Forbidden(
+            "Only the platform's admins manage tenants.".into(),
+        )),
+    }
 }
 
 fn parse_slug(input: &str) -> EngineResult<Slug> {
@@ -160,6 +169,29 @@ impl Engine {
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    /// Every tenant, by name, for the platform's admins.
+    pub async fn list_tenants(&self, account: &Account) -> EngineResult<Vec<tenants::Model>> {
+        require_platform_admin(account)?;
+        Ok(tenants::Entity::find()
+            .order_by_asc(tenants::Column::Name)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Creates a tenant, for a platform admin (see
+    /// [`Engine::create_tenant_as_operator`]).
+    pub async fn create_tenant(
+        &self,
+        account: &Account,
+        slug: &str,
+        name: &str,
+        admin_email: &str,
+    ) -> EngineResult<TenantAdmin> {
+        require_platform_admin(account)?;
+        self.create_tenant_as_operator(slug, name, admin_email)
+            .await
     }
 
     /// Creates a tenant on the operator's authority (the command line; the

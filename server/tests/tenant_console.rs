@@ -212,3 +212,81 @@ async fn the_developer_takes_a_secret_and_strangers_see_no_console() {
     let installs = app.engine.list_installs(&admin, "north").await.unwrap();
     assert_eq!(installs[0].state, "active");
 }
+
+#[tokio::test]
+async fn platform_admins_create_tenants_and_nobody_else_does() {
+    let app = spawn_app().await;
+    app.engine
+        .create_verified_user(
+            "root@example.org",
+            PASSWORD,
+            Some(domain::PlatformRole::Admin),
+        )
+        .await
+        .unwrap();
+    app.engine
+        .create_verified_user("someone@example.org", PASSWORD, None)
+        .await
+        .unwrap();
+    app.log_in("root@example.org", PASSWORD).await;
+    app.get("/admin").await.assert_contains("Create a tenant");
+    let bad = app
+        .submit(
+            "/admin/tenants",
+            &[
+                ("name", "East"),
+                ("slug", "East!"),
+                ("admin_email", "someone@example.org"),
+            ],
+        )
+        .await;
+    bad.assert_contains(r#"id="field-slug-error""#);
+    bad.assert_contains(r#"value="East""#);
+    let made = app
+        .submit(
+            "/admin/tenants",
+            &[
+                ("name", "East Health"),
+                ("slug", "east"),
+                ("admin_email", "someone@example.org"),
+            ],
+        )
+        .await;
+    made.assert_contains("East Health is created; someone@example.org is its admin.");
+    made.assert_contains("<code>east");
+    let invited = app
+        .submit(
+            "/admin/tenants",
+            &[
+                ("name", "West Health"),
+                ("slug", "west"),
+                ("admin_email", "new@example.org"),
+            ],
+        )
+        .await;
+    invited.assert_contains("new@example.org is invited");
+    app.wait_for_mail("new@example.org", 1).await;
+
+    let other = app.other_browser();
+    other.log_in("someone@example.org", PASSWORD).await;
+    other
+        .get("/admin")
+        .await
+        .assert_contains("For the platform's admins");
+    other
+        .submit(
+            "/admin/tenants",
+            &[
+                ("name", "Mine"),
+                ("slug", "mine"),
+                ("admin_email", "someone@example.org"),
+            ],
+        )
+        .await
+        .assert_contains("Only the platform's admins manage tenants.");
+    // The new tenant's admin has its console.
+    other
+        .get("/t/east/admin")
+        .await
+        .assert_contains("East Health");
+}

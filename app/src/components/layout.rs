@@ -20,6 +20,8 @@ pub fn Header(account: Option<AccountView>) -> impl IntoView {
                         view! {
                             <a href="/dev">"Developers"</a>
                             {account.as_ref().and_then(|a| a.platform_role.as_deref()).filter(|r| *r == "reviewer" || *r == "admin").map(|_| view! { <a href="/review">"Review"</a> })}
+                            {account.as_ref().and_then(|a| a.tenants.iter().find(|t| t.role == "admin")).map(|t| view! { <a href=format!("/t/{}/admin", t.slug)>"Health system"</a> })}
+                            {account.as_ref().and_then(|a| a.platform_role.as_deref()).filter(|r| *r == "admin").map(|_| view! { <a href="/admin">"Admin"</a> })}
                             <a href="/account">"Account"</a>
                             <form method="post" action="/logout" class="inline-form">
                                 <button type="submit" class="button button-quiet">"Log out"</button>

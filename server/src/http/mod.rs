@@ -97,6 +97,7 @@ pub fn router(state: AppState, store: Store) -> Router {
             "/t/{tenant}/admin/keys/{id}/revoke",
             post(tenant::revoke_key),
         )
+        .route("/admin/tenants", post(tenant::create_tenant))
         .route("/dev/publishers", post(console::create_publisher))
         .route(
             "/dev/publishers/{slug}/members",

@@ -218,3 +218,47 @@ pub async fn audit_csv(
         }
     }
 }
+
+/// `POST /admin/tenants`: a platform admin creates a tenant.
+pub async fn create_tenant(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let Some(account) = post.account() else {
+        return log_in("/admin");
+    };
+    let (name, slug, admin) = (
+        post.fields.get("name"),
+        post.fields.get("slug"),
+        post.fields.get("admin_email"),
+    );
+    match state
+        .engine
+        .create_tenant(&account, &slug, &name, &admin)
+        .await
+    {
+        Ok(outcome) => {
+            let message = match outcome {
+                engine::orgs::TenantAdmin::Member(email) => {
+                    format!("{} is created; {email} is its admin.", name.trim())
+                }
+                engine::orgs::TenantAdmin::Invited(email) => format!(
+                    "{} is created; {email} is invited to be its admin.",
+                    name.trim()
+                ),
+            };
+            back(
+                &session,
+                flash("admin", FlashKind::Success, message),
+                "/admin",
+            )
+            .await
+        }
+        Err(e) => {
+            let values = [("name", name), ("slug", slug), ("admin_email", admin)];
+            back(&session, refused("admin", &e, &values), "/admin").await
+        }
+    }
+}

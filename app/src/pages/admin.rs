@@ -1,0 +1,71 @@
+//! The platform console (`/admin`): tenants, for the platform's admins.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{admin_tenants, load_page};
+use crate::components::form::{Field, FlashMessage};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let state = Resource::new(|| (), |_| load_page("admin".to_owned()));
+    let tenants = Resource::new(|| (), |_| admin_tenants());
+    view! {
+        <Title text="Platform console"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let state = state.await.unwrap_or_default();
+                let is_admin = state
+                    .account
+                    .as_ref()
+                    .and_then(|a| a.platform_role.as_deref())
+                    == Some("admin");
+                let Some(tenants) = tenants.await.ok().flatten().filter(|_| is_admin) else {
+                    return view! {
+                        <section class="empty-state">
+                            <h1>"For the platform's admins"</h1>
+                            <p>"Log in with an admin account to manage tenants."</p>
+                            <a class="button button-primary" href="/login?next=/admin">"Log in"</a>
+                        </section>
+                    }.into_any();
+                };
+                let flash = state.flash;
+                view! {
+                    <div class="page-header">
+                        <h1>"Platform console"</h1>
+                        <p class="muted">"Health systems (tenants) on this Sidecar."</p>
+                    </div>
+                    <FlashMessage flash=flash.clone()/>
+                    <div class="grid-2">
+                        <section class="card" aria-labelledby="tenants-title">
+                            <h2 id="tenants-title">"Tenants"</h2>
+                            {if tenants.is_empty() {
+                                view! { <p class="muted">"No tenants yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap"><table class="table">
+                                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Slug"</th><th scope="col">"Created"</th></tr></thead>
+                                        <tbody>{tenants.into_iter().map(|t| view! {
+                                            <tr><td>{t.name}</td><td><code>{t.slug}</code></td><td>{t.created}</td></tr>
+                                        }).collect_view()}</tbody>
+                                    </table></div>
+                                }.into_any()
+                            }}
+                        </section>
+                        <section class="card" aria-labelledby="new-tenant-title">
+                            <h2 id="new-tenant-title">"Create a tenant"</h2>
+                            <form method="post" action="/admin/tenants" class="stack" novalidate>
+                                <Field label="Name" name="name" value=flash.value("name") error=flash.error("name") required=true/>
+                                <Field label="Slug" name="slug" value=flash.value("slug") error=flash.error("slug")
+                                    hint="Lowercase letters, digits and dashes; the issuer becomes /t/<slug>."/>
+                                <Field label="Admin's email" name="admin_email" kind="email" value=flash.value("admin_email") error=flash.error("admin_email")
+                                    hint="An existing account becomes the admin at once; anyone else is invited by mail."/>
+                                <button class="button button-primary" type="submit">"Create tenant"</button>
+                            </form>
+                        </section>
+                    </div>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
