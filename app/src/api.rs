@@ -531,8 +531,30 @@ pub async fn tenant_console(
         .iter()
         .map(activity_line)
         .collect();
+    let webhook = engine
+        .webhook(&account, &tenant)
+        .await
+        .map_err(internal)?
+        .map(|hook| crate::model::WebhookRow {
+            url: hook.url,
+            deliveries: hook
+                .deliveries
+                .into_iter()
+                .map(|d| crate::model::DeliveryRow {
+                    outcome: match (d.delivered_at, d.last_error) {
+                        (Some(at), _) => format!("delivered {}", date(at)),
+                        (None, Some(error)) => format!("failed: {error}"),
+                        (None, None) => "waiting".to_owned(),
+                    },
+                    event: d.event,
+                    created: date(d.created_at),
+                    attempts: d.attempts,
+                })
+                .collect(),
+        });
     Ok(Some(crate::model::TenantConsole {
         activity,
+        webhook,
         slug: tenant,
         name,
         installs: installs.into_iter().map(install_row).collect(),

@@ -240,6 +240,23 @@ pub struct TenantConsole {
     pub keys: Vec<KeyRow>,
     /// The newest audit log entries.
     pub activity: Vec<ActivityLine>,
+    pub webhook: Option<WebhookRow>,
+}
+
+/// The tenant's webhook and its latest deliveries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRow {
+    pub url: String,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    pub event: String,
+    pub created: String,
+    pub attempts: i32,
+    /// "delivered", or what went wrong last.
+    pub outcome: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -433,6 +433,7 @@ impl Engine {
         txn.commit().await?;
         self.catalog_cache().clear();
         self.wake_mail_worker();
+        self.wake_webhook_worker();
         Ok(view)
     }
 

@@ -132,9 +132,10 @@ async fn checked_addresses(
     Ok((name, addrs))
 }
 
-/// The body at `url`, under the rules above.
-pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchError> {
-    // Plain http only with the development setting (a local key server).
+/// A client that may reach `url` under the rules above: its host checked,
+/// and pinned to the checked addresses.
+async fn client_for(config: &FetchConfig, url: &Url) -> Result<reqwest::Client, FetchError> {
+    // Plain http only with the development setting (a local server).
     if url.scheme() != "https" && !(config.allow_private && url.scheme() == "http") {
         return Err(FetchError::NotHttps);
     }
@@ -155,10 +156,46 @@ pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchErro
             builder = builder.add_root_certificate(cert);
         }
     }
-    let client = builder
+    builder
         .build()
-        .map_err(|e| FetchError::Connect(e.to_string()))?;
-    let timed_out = |e: &reqwest::Error| e.is_timeout();
+        .map_err(|e| FetchError::Connect(e.to_string()))
+}
+
+fn send_error(config: &FetchConfig, e: &reqwest::Error) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout(config.timeout.as_secs())
+    } else {
+        FetchError::Connect(without_url(e))
+    }
+}
+
+/// Posts `body` (JSON) with `headers` to `url` under the rules above;
+/// the answer's status, which the caller judges (a redirect is an error).
+pub async fn post_json(
+    config: &FetchConfig,
+    url: &Url,
+    headers: &[(&str, String)],
+    body: String,
+) -> Result<u16, FetchError> {
+    let client = client_for(config, url).await?;
+    let mut request = client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.map_err(|e| send_error(config, &e))?;
+    let status = response.status();
+    if status.is_redirection() {
+        return Err(FetchError::Redirect);
+    }
+    Ok(status.as_u16())
+}
+
+/// The body at `url`, under the rules above.
+pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchError> {
+    let client = client_for(config, url).await?;
     let mut response = client
         .get(url.clone())
         .header(
@@ -167,13 +204,7 @@ pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchErro
         )
         .send()
         .await
-        .map_err(|e| {
-            if timed_out(&e) {
-                FetchError::Timeout(config.timeout.as_secs())
-            } else {
-                FetchError::Connect(without_url(&e))
-            }
-        })?;
+        .map_err(|e| send_error(config, &e))?;
     let status = response.status();
     if status.is_redirection() {
         return Err(FetchError::Redirect);
@@ -189,13 +220,7 @@ pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchErro
     }
     let mut body = Vec::new();
     loop {
-        let chunk = response.chunk().await.map_err(|e| {
-            if timed_out(&e) {
-                FetchError::Timeout(config.timeout.as_secs())
-            } else {
-                FetchError::Connect(without_url(&e))
-            }
-        })?;
+        let chunk = response.chunk().await.map_err(|e| send_error(config, &e))?;
         let Some(chunk) = chunk else { break };
         if body.len() + chunk.len() > config.max_bytes {
             return Err(FetchError::TooLarge(config.max_bytes));

@@ -15,9 +15,9 @@ use sea_orm::{
 
 use crate::accounts::Account;
 use crate::apps::{version_view, VersionView};
-use crate::audit;
 use crate::entity::{app_versions, apps, client_secrets, installs, tenant_members, tenants};
 use crate::secret::{new_id, random_token};
+use crate::{audit, webhooks};
 use crate::{Engine, EngineError, EngineResult};
 
 /// How long a replaced client secret keeps working.
@@ -55,6 +55,15 @@ impl InstallAction {
             (Self::Resume, "suspended") => Some("active"),
             (Self::Revoke, "active" | "suspended") => Some("revoked"),
             _ => None,
+        }
+    }
+
+    /// The webhook event the change sends.
+    fn event(self) -> &'static str {
+        match self {
+            Self::Suspend => "registration.suspended",
+            Self::Resume => "registration.updated",
+            Self::Revoke => "registration.revoked",
         }
     }
 
@@ -159,7 +168,10 @@ pub(crate) async fn follow_new_version(
             row.updated_at = Set(now);
             "install.updated"
         };
-        row.update(conn).await?;
+        let row = row.update(conn).await?;
+        if !widens {
+            webhooks::enqueue(conn, now, "registration.updated", &row, &app.slug, number).await?;
+        }
         audit::record(
             conn,
             now,
@@ -326,6 +338,15 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
+        webhooks::enqueue(
+            &txn,
+            now,
+            "registration.created",
+            &row,
+            &app.slug,
+            version.number,
+        )
+        .await?;
         audit::record(
             &txn,
             now,
@@ -346,6 +367,7 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
+        self.wake_webhook_worker();
         self.install_view(row, tenant.slug).await
     }
 
@@ -398,6 +420,8 @@ impl Engine {
         active.state = Set(next.to_owned());
         active.updated_at = Set(now);
         let row = active.update(&txn).await?;
+        let (app, version) = self.installed(&row).await?;
+        webhooks::enqueue(&txn, now, action.event(), &row, &app.slug, version.number).await?;
         audit::record(
             &txn,
             now,
@@ -413,6 +437,7 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
+        self.wake_webhook_worker();
         self.install_view(row, tenant.slug).await
     }
 
@@ -474,7 +499,18 @@ impl Engine {
             },
         )
         .await?;
+        let (app, _) = self.installed(&row).await?;
+        webhooks::enqueue(
+            &txn,
+            now,
+            "registration.updated",
+            &row,
+            &app.slug,
+            next.number,
+        )
+        .await?;
         txn.commit().await?;
+        self.wake_webhook_worker();
         self.install_view(row, tenant.slug).await
     }
 

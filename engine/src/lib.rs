@@ -24,6 +24,7 @@ pub mod secret;
 pub mod seed;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ pub struct Engine {
     config: Arc<EngineConfig>,
     mail_ready: Arc<tokio::sync::Notify>,
     catalog_cache: Arc<catalog::CatalogCache>,
+    webhooks_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -64,6 +66,7 @@ impl Engine {
             config: Arc::new(config),
             mail_ready: Arc::new(tokio::sync::Notify::new()),
             catalog_cache: Arc::default(),
+            webhooks_ready: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -75,6 +78,11 @@ impl Engine {
     /// time read back compares equal to the one written (cursors, filters).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::SubsecRound::trunc_subsecs(self.clock.now(), 6)
+    }
+
+    /// Tells the webhook worker there are events, so it need not wait.
+    pub fn wake_webhook_worker(&self) {
+        self.webhooks_ready.notify_one();
     }
 
     pub(crate) fn catalog_cache(&self) -> &catalog::CatalogCache {

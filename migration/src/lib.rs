@@ -9,6 +9,7 @@ mod m20261201_000003_catalog;
 mod m20261201_000004_audit;
 mod m20261201_000005_media;
 mod m20261201_000006_installs;
+mod m20261201_000007_webhooks;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_audit::Migration),
             Box::new(m20261201_000005_media::Migration),
             Box::new(m20261201_000006_installs::Migration),
+            Box::new(m20261201_000007_webhooks::Migration),
         ]
     }
 }

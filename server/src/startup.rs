@@ -15,6 +15,7 @@ pub struct Sidecar {
     pub router: axum::Router,
     pub engine: Engine,
     pub mail_worker: MailWorker,
+    pub webhook_worker: engine::webhooks::WebhookWorker,
     pub sessions: Store,
 }
 
@@ -75,8 +76,9 @@ pub async fn build(
     let router = http::router(state, sessions.clone());
     Ok(Sidecar {
         router,
-        engine,
+        engine: engine.clone(),
         mail_worker,
+        webhook_worker: engine::webhooks::WebhookWorker::new(engine.clone()),
         sessions,
     })
 }

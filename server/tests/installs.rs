@@ -29,25 +29,21 @@ async fn world(app: &TestApp) -> World {
             "launch openid user/Observation.rs user/Patient.rs",
         ),
     ] {
-        let manifest = serde_json::from_value(json!({
-            "client_name": slug,
-            "redirect_uris": [format!("https://{slug}.example.org/cb")],
-            "launch_url": format!("https://{slug}.example.org/launch"),
-            "scope": scope,
-            "token_endpoint_auth_method": auth,
-            "launch_types": ["ehr"],
-            "fhir_versions": ["4.0.1"],
-        }))
-        .unwrap();
-        app.engine
-            .create_app(&dev, "acme", Some(slug), manifest)
-            .await
-            .unwrap();
-        let version = app.engine.submit_app(&dev, slug).await.unwrap();
-        app.engine
-            .approve_submission(&reviewer, &version.id)
-            .await
-            .unwrap();
+        app.publish(
+            &dev,
+            &reviewer,
+            slug,
+            json!({
+                "client_name": slug,
+                "redirect_uris": [format!("https://{slug}.example.org/cb")],
+                "launch_url": format!("https://{slug}.example.org/launch"),
+                "scope": scope,
+                "token_endpoint_auth_method": auth,
+                "launch_types": ["ehr"],
+                "fhir_versions": ["4.0.1"],
+            }),
+        )
+        .await;
     }
     let mut admins = Vec::new();
     for tenant in ["north", "south"] {

@@ -15,25 +15,21 @@ use support::{spawn_app, TestApp, PASSWORD};
 async fn world(app: &TestApp) {
     let dev = app.developer("dev@example.org").await;
     let reviewer = app.reviewer("reviewer@example.org").await;
-    let manifest = serde_json::from_value(json!({
-        "client_name": "Sepsis Watch",
-        "redirect_uris": ["https://watch.example.org/cb"],
-        "launch_url": "https://watch.example.org/launch",
-        "scope": "launch openid user/Patient.rs user/*.rs",
-        "token_endpoint_auth_method": "client_secret_basic",
-        "launch_types": ["ehr"],
-        "fhir_versions": ["4.0.1"],
-    }))
-    .unwrap();
-    app.engine
-        .create_app(&dev, "acme", Some("watch"), manifest)
-        .await
-        .unwrap();
-    let version = app.engine.submit_app(&dev, "watch").await.unwrap();
-    app.engine
-        .approve_submission(&reviewer, &version.id)
-        .await
-        .unwrap();
+    app.publish(
+        &dev,
+        &reviewer,
+        "watch",
+        json!({
+            "client_name": "Sepsis Watch",
+            "redirect_uris": ["https://watch.example.org/cb"],
+            "launch_url": "https://watch.example.org/launch",
+            "scope": "launch openid user/Patient.rs user/*.rs",
+            "token_endpoint_auth_method": "client_secret_basic",
+            "launch_types": ["ehr"],
+            "fhir_versions": ["4.0.1"],
+        }),
+    )
+    .await;
     app.engine
         .create_verified_user("admin@north.example.org", PASSWORD, None)
         .await
@@ -138,6 +134,25 @@ async fn an_admin_approves_an_install_with_less_than_asked() {
         )
         .await;
     bad.assert_contains("personal access tokens");
+
+    // A webhook: a bad URL stays on the field; a good one shows its secret once.
+    let bad = app
+        .submit("/t/north/admin/webhook", &[("url", "not a url")])
+        .await;
+    bad.assert_contains(r#"id="field-url-error""#);
+    let saved = app
+        .submit(
+            "/t/north/admin/webhook",
+            &[("url", "https://ehr.north.example.org/hooks")],
+        )
+        .await;
+    saved.assert_contains("The signing secret.");
+    saved.assert_contains(r#"value="https://ehr.north.example.org/hooks""#);
+    assert!(!app
+        .get("/t/north/admin")
+        .await
+        .body
+        .contains("The signing secret."));
 
     // The audit log: on the console, and whole as CSV.
     let console = app.get("/t/north/admin").await;

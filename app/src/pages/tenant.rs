@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{install_preview, load_page, tenant_console};
 use crate::components::form::{Field, FlashMessage};
-use crate::model::{Flash, InstallPreview, InstallRow, KeyRow, TenantConsole};
+use crate::model::{Flash, InstallPreview, InstallRow, KeyRow, TenantConsole, WebhookRow};
 
 const KEY_SCOPES: &[(&str, &str)] = &[
     (
@@ -105,12 +105,48 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
                 <button class="button button-secondary" type="submit">"Create key"</button>
             </form>
         </section>
+        <WebhookSection tenant=console.slug.clone() webhook=console.webhook flash=flash.clone()/>
         <section class="card section-gap" aria-labelledby="audit-title">
             <h2 id="audit-title">"Audit log"</h2>
             <p><a href=format!("/t/{}/admin/audit.csv", console.slug) download>"Download the whole log (CSV)"</a></p>
             <ul class="activity">{console.activity.into_iter().map(|a| view! {
                 <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
             }).collect_view()}</ul>
+        </section>
+    }
+}
+
+/// The webhook URL form (the signing secret is shown once after saving)
+/// and the delivery log.
+#[component]
+fn WebhookSection(tenant: String, webhook: Option<WebhookRow>, flash: Flash) -> impl IntoView {
+    let secret = flash.values.get("new_webhook_secret").cloned();
+    let current = webhook.as_ref().map(|w| w.url.clone()).unwrap_or_default();
+    let url = Some(flash.value("url"))
+        .filter(|v| !v.is_empty())
+        .unwrap_or(current);
+    view! {
+        <section class="card section-gap" aria-labelledby="webhook-title">
+            <h2 id="webhook-title">"Webhook"</h2>
+            <p class="muted">"Sidecar posts registration.created, .updated, .suspended and .revoked events here, signed with HMAC-SHA-256 in the Sidecar-Signature header, and retries failures with growing delays."</p>
+            {secret.map(|secret| view! {
+                <div class="notice notice-success token-reveal" role="status">
+                    <p><strong>"The signing secret. Copy it now: it will not be shown again."</strong></p>
+                    <code class="token-value" data-testid="webhook-secret">{secret}</code>
+                </div>
+            })}
+            <form method="post" action=format!("/t/{tenant}/admin/webhook") class="stack" novalidate>
+                <Field label="URL" name="url" kind="url" value=url error=flash.error("url") hint="https; saving makes a new signing secret."/>
+                <button class="button button-secondary" type="submit">"Save webhook"</button>
+            </form>
+            {webhook.filter(|w| !w.deliveries.is_empty()).map(|w| view! {
+                <div class="table-wrap section-gap"><table class="table">
+                    <thead><tr><th scope="col">"Event"</th><th scope="col">"Queued"</th><th scope="col">"Attempts"</th><th scope="col">"Outcome"</th></tr></thead>
+                    <tbody>{w.deliveries.into_iter().map(|d| view! {
+                        <tr><td><code>{d.event}</code></td><td>{d.created}</td><td>{d.attempts}</td><td>{d.outcome}</td></tr>
+                    }).collect_view()}</tbody>
+                </table></div>
+            })}
         </section>
     }
 }

@@ -19,3 +19,5 @@ pub mod tenant_keys;
 pub mod tenant_members;
 pub mod tenants;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;

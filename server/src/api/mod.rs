@@ -65,6 +65,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tenants/{tenant}/keys/{id}", delete(tenants::delete_key))
         .route("/tenants/{tenant}/audit", get(tenants::audit))
+        .route(
+            "/tenants/{tenant}/webhook",
+            get(tenants::webhook).put(tenants::set_webhook),
+        )
         .route("/registrations", get(registrations::list))
         .route("/registrations/{client_id}", get(registrations::get))
         .route("/review/submissions", get(apps::review_queue))

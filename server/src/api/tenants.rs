@@ -343,3 +343,83 @@ pub fn csv_download(
     )
         .into_response()
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebhookSecretResponse {
+    pub url: String,
+    /// The signing secret, shown this once; setting the webhook again
+    /// makes a new one.
+    pub secret: String,
+}
+
+/// `PUT /tenants/{tenant}/webhook`: set the URL; answers the new secret.
+pub async fn set_webhook(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+    JsonBody(body): JsonBody<WebhookRequest>,
+) -> Result<Json<WebhookSecretResponse>, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let secret = state
+        .engine
+        .set_webhook(&caller.account, &tenant, &body.url)
+        .await?;
+    Ok(Json(WebhookSecretResponse {
+        url: body.url.trim().to_owned(),
+        secret,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeliveryResponse {
+    pub id: String,
+    pub event: String,
+    pub attempts: i32,
+    pub delivered_at: Option<String>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebhookResponse {
+    pub url: String,
+    /// The latest 50, newest first.
+    pub deliveries: Vec<DeliveryResponse>,
+}
+
+/// `GET /tenants/{tenant}/webhook`: the URL and the delivery log.
+pub async fn webhook(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<WebhookResponse>, ApiError> {
+    caller.require(TokenScope::TenantAdmin)?;
+    let hook = state
+        .engine
+        .webhook(&caller.account, &tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The tenant has no webhook; PUT one."))?;
+    Ok(Json(WebhookResponse {
+        url: hook.url,
+        deliveries: hook
+            .deliveries
+            .into_iter()
+            .map(|d| DeliveryResponse {
+                id: d.id,
+                event: d.event,
+                attempts: d.attempts,
+                delivered_at: d.delivered_at.map(timestamp),
+                last_status: d.last_status,
+                last_error: d.last_error,
+                created_at: timestamp(d.created_at),
+            })
+            .collect(),
+    }))
+}

@@ -93,6 +93,7 @@ pub fn router(state: AppState, store: Store) -> Router {
             post(tenant::change_install),
         )
         .route("/t/{tenant}/admin/keys", post(tenant::create_key))
+        .route("/t/{tenant}/admin/webhook", post(tenant::set_webhook))
         .route(
             "/t/{tenant}/admin/keys/{id}/revoke",
             post(tenant::revoke_key),

@@ -262,3 +262,26 @@ pub async fn create_tenant(
         }
     }
 }
+
+/// `POST /t/{tenant}/admin/webhook`: set the URL; the new secret is shown once.
+pub async fn set_webhook(
+    State(state): State<AppState>,
+    session: Session,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let console = format!("/t/{tenant}/admin");
+    let Some(account) = post.account() else {
+        return log_in(&console);
+    };
+    let url = post.fields.get("url");
+    match state.engine.set_webhook(&account, &tenant, &url).await {
+        Ok(secret) => {
+            let mut f = flash("tenant", FlashKind::Success, "Webhook saved.");
+            f.values.insert("new_webhook_secret".to_owned(), secret);
+            back(&session, f, &console).await
+        }
+        Err(e) => back(&session, refused("tenant", &e, &[("url", url)]), &console).await,
+    }
+}

@@ -32,6 +32,8 @@ pub struct Options {
     pub redis_url: Option<String>,
     /// A database URL to use instead of a fresh one.
     pub database_url: Option<String>,
+    /// Lets server-side fetches reach loopback (receivers the test starts).
+    pub allow_private_fetch: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -96,6 +98,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if let Some(smtp) = &options.smtp_url {
         values.insert("SMTP_URL".to_owned(), smtp.clone());
     }
+    if options.allow_private_fetch {
+        values.insert("SIDECAR_ALLOW_PRIVATE_FETCH".to_owned(), "true".to_owned());
+    }
     if let Some(redis) = &options.redis_url {
         values.insert("REDIS_URL".to_owned(), redis.clone());
     }
@@ -111,6 +116,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .expect("build sidecar");
     let engine = sidecar.engine.clone();
     tokio::spawn(sidecar.mail_worker.run());
+    tokio::spawn(sidecar.webhook_worker.run());
     let router = sidecar.router;
     tokio::spawn(async move {
         axum::serve(
@@ -353,6 +359,26 @@ impl TestApp {
             .await
             .expect("publisher");
         dev
+    }
+
+    /// Registers `slug` for `acme` from `manifest`, submits and approves it.
+    pub async fn publish(
+        &self,
+        dev: &engine::accounts::Account,
+        reviewer: &engine::accounts::Account,
+        slug: &str,
+        manifest: serde_json::Value,
+    ) {
+        let manifest = serde_json::from_value(manifest).expect("manifest");
+        self.engine
+            .create_app(dev, "acme", Some(slug), manifest)
+            .await
+            .expect("create");
+        let version = self.engine.submit_app(dev, slug).await.expect("submit");
+        self.engine
+            .approve_submission(reviewer, &version.id)
+            .await
+            .expect("approve");
     }
 
     /// The account of an existing user.
