@@ -14,12 +14,13 @@ use chrono::{DateTime, Utc};
 use domain::{AppManifest, ManifestDiff};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Set, Statement, Value,
+    QueryFilter, QueryOrder, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::apps::{version_view, VersionView};
 use crate::entity::{app_versions, apps, catalog_entries, catalog_facets, publishers};
+use crate::sql::Sql;
 use crate::{Engine, EngineError, EngineResult};
 
 /// A published app, as everyone sees it.
@@ -185,44 +186,6 @@ fn search_terms(q: &str) -> Vec<String> {
         .map(str::to_lowercase)
         .take(8)
         .collect()
-}
-
-/// SQL text and its values, with placeholders in the backend's style.
-struct Sql {
-    backend: DatabaseBackend,
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DatabaseBackend) -> Self {
-        Self {
-            backend,
-            text: String::new(),
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.values.push(value.into());
-        match self.backend {
-            DatabaseBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    fn build(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
 }
 
 fn catalog_row(

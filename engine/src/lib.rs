@@ -22,6 +22,7 @@ pub mod password;
 pub mod registry;
 pub mod secret;
 pub mod seed;
+mod sql;
 pub mod throttle;
 pub mod tokens;
 pub mod webhooks;

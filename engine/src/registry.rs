@@ -4,14 +4,15 @@
 use chrono::{DateTime, Utc};
 use domain::TokenScope;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::accounts::Account;
 use crate::audit;
 use crate::entity::{installs, tenant_keys, tenants};
 use crate::secret::{new_id, random_token, token_hash};
+use crate::sql::Sql;
 use crate::{Engine, EngineError, EngineResult};
 
 /// The prefix of every tenant API key, so that scanners can spot a leak.
@@ -66,6 +67,13 @@ pub struct Registration {
     pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
+
+/// An install with what the registry needs of its app and version, in one
+/// query.
+const REGISTRATION_SELECT: &str = "SELECT i.*, a.slug AS app_slug, v.number AS version_number, \
+     v.manifest AS manifest FROM installs i \
+     JOIN apps a ON a.id = i.app_id \
+     JOIN app_versions v ON v.id = i.version_id";
 
 /// Where a page of registrations starts: after this `(updated_at, id)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,28 +279,33 @@ impl Engine {
         })
     }
 
-    async fn registration(
+    /// One registration from a row of [`REGISTRATION_SELECT`].
+    fn registration_row(
         &self,
         tenant_slug: &str,
-        row: installs::Model,
+        row: &sea_orm::QueryResult,
     ) -> EngineResult<Registration> {
-        let (app, version) = self.installed(&row).await?;
-        let m = version.manifest.to_input();
+        let install = installs::Model::from_query_result(row, "")?;
+        // The stored manifest was checked when it was frozen; the wire form
+        // reads it without checking it again.
+        let manifest: String = row.try_get("", "manifest")?;
+        let m: domain::ManifestInput = serde_json::from_str(&manifest)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored manifest: {e}")))?;
         Ok(Registration {
-            client_id: row.client_id,
-            install_id: row.id,
-            app_slug: app.slug,
-            client_name: version.manifest.client_name.clone(),
+            client_id: install.client_id,
+            install_id: install.id,
+            app_slug: row.try_get("", "app_slug")?,
+            client_name: m.client_name.unwrap_or_default(),
             token_endpoint_auth_method: m.token_endpoint_auth_method.unwrap_or_default(),
             redirect_uris: m.redirect_uris.unwrap_or_default(),
             launch_url: m.launch_url,
-            scope: row.granted_scope,
+            scope: install.granted_scope,
             jwks_uri: m.jwks_uri,
             jwks: m.jwks,
             issuer: self.link(&format!("/t/{tenant_slug}")),
-            status: row.state,
-            version: version.number,
-            updated_at: row.updated_at,
+            status: install.state,
+            version: row.try_get("", "version_number")?,
+            updated_at: install.updated_at,
         })
     }
 
@@ -308,33 +321,31 @@ impl Engine {
     ) -> EngineResult<(Vec<Registration>, Option<RegistrationCursor>)> {
         principal.require(TokenScope::RegistrationsRead)?;
         let limit = limit.clamp(1, 200);
-        let mut query = installs::Entity::find()
-            .filter(installs::Column::TenantId.eq(principal.tenant_id.clone()));
+        let mut sql = Sql::new(self.db().get_database_backend());
+        sql.push(REGISTRATION_SELECT)
+            .push(" WHERE i.tenant_id = ")
+            .bind(principal.tenant_id.clone());
         if let Some(since) = updated_since {
-            query = query.filter(installs::Column::UpdatedAt.gte(since));
+            sql.push(" AND i.updated_at >= ").bind(since);
         }
         if let Some(after) = cursor {
-            query = query.filter(
-                Condition::any()
-                    .add(installs::Column::UpdatedAt.gt(after.updated_at))
-                    .add(
-                        Condition::all()
-                            .add(installs::Column::UpdatedAt.eq(after.updated_at))
-                            .add(installs::Column::Id.gt(after.install_id.clone())),
-                    ),
-            );
+            sql.push(" AND (i.updated_at > ")
+                .bind(after.updated_at)
+                .push(" OR (i.updated_at = ")
+                .bind(after.updated_at)
+                .push(" AND i.id > ")
+                .bind(after.install_id.clone())
+                .push("))");
         }
-        let rows = query
-            .order_by_asc(installs::Column::UpdatedAt)
-            .order_by_asc(installs::Column::Id)
-            .limit(limit + 1)
-            .all(self.db())
-            .await?;
+        sql.push(" ORDER BY i.updated_at, i.id LIMIT ")
+            .bind(limit as i64 + 1);
+        let rows = self.db().query_all(sql.build()).await?;
         let more = rows.len() as u64 > limit;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows.into_iter().take(limit as usize) {
-            out.push(self.registration(&principal.tenant_slug, row).await?);
-        }
+        let out = rows
+            .iter()
+            .take(limit as usize)
+            .map(|row| self.registration_row(&principal.tenant_slug, row))
+            .collect::<EngineResult<Vec<_>>>()?;
         let next = more
             .then(|| out.last())
             .flatten()
@@ -352,15 +363,16 @@ impl Engine {
         client_id: &str,
     ) -> EngineResult<Registration> {
         principal.require(TokenScope::RegistrationsRead)?;
-        let row = installs::Entity::find()
-            .filter(installs::Column::ClientId.eq(client_id))
-            .filter(installs::Column::TenantId.eq(principal.tenant_id.clone()))
-            .one(self.db())
-            .await?
-            .ok_or_else(|| {
-                EngineError::not_found("The tenant has no registration with that client id.")
-            })?;
-        self.registration(&principal.tenant_slug, row).await
+        let mut sql = Sql::new(self.db().get_database_backend());
+        sql.push(REGISTRATION_SELECT)
+            .push(" WHERE i.tenant_id = ")
+            .bind(principal.tenant_id.clone())
+            .push(" AND i.client_id = ")
+            .bind(client_id.to_owned());
+        let row = self.db().query_one(sql.build()).await?.ok_or_else(|| {
+            EngineError::not_found("The tenant has no registration with that client id.")
+        })?;
+        self.registration_row(&principal.tenant_slug, &row)
     }
 }
 
