@@ -3,6 +3,9 @@
 //! same transaction as the change; a worker delivers them, signed, and
 //! retries with exponential backoff.
 //!
+//! Every process runs a worker; a delivery is claimed with a conditional
+//! update before it is sent, so two processes never post the same one.
+//!
 //! Signature: `Sidecar-Signature: t=<unix seconds>,v1=<hex>` where `v1` is
 //! HMAC-SHA-256 under the webhook's secret of `<t>.<body>`. The secret is
 //! derived from the master key and a per-webhook nonce: it is shown once,
@@ -12,6 +15,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -22,6 +26,10 @@ use crate::accounts::Account;
 use crate::entity::{installs, webhook_deliveries, webhooks};
 use crate::secret::{new_id, random_token};
 use crate::{audit, Engine, EngineError, EngineResult};
+
+/// How long a claimed delivery is left to its process before another may
+/// take it (longer than a delivery can take).
+const CLAIM_FOR: Duration = Duration::seconds(60);
 
 /// Attempts before a delivery is given up.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -235,6 +243,21 @@ impl Engine {
             .await?;
         let attempted = due.len();
         for delivery in due {
+            // Claim it: push its next attempt past any delivery time, but
+            // only if no other process did so since it was read.
+            let claimed = webhook_deliveries::Entity::update_many()
+                .col_expr(
+                    webhook_deliveries::Column::NextAttemptAt,
+                    Expr::value(now + CLAIM_FOR),
+                )
+                .filter(webhook_deliveries::Column::Id.eq(delivery.id.clone()))
+                .filter(webhook_deliveries::Column::DeliveredAt.is_null())
+                .filter(webhook_deliveries::Column::NextAttemptAt.eq(delivery.next_attempt_at))
+                .exec(self.db())
+                .await?;
+            if claimed.rows_affected != 1 {
+                continue;
+            }
             let Some(hook) = webhooks::Entity::find_by_id(delivery.webhook_id.clone())
                 .one(self.db())
                 .await?

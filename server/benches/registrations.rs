@@ -66,12 +66,7 @@ type MakeRequest = Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilde
 
 /// `connections` clients for `seconds`, each sending what `request` makes
 /// for its i-th request; every answer must have `expect` status.
-async fn load(
-    connections: usize,
-    seconds: u64,
-    expect: u16,
-    request: MakeRequest,
-) -> Run {
+async fn load(connections: usize, seconds: u64, expect: u16, request: MakeRequest) -> Run {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..connections)

@@ -249,3 +249,52 @@ async fn webhooks_to_private_addresses_fail_without_the_development_setting() {
     );
     assert!(received.lock().unwrap().got.is_empty());
 }
+
+#[tokio::test]
+async fn workers_racing_for_an_event_post_it_once() {
+    let app = spawn_app_with(Options {
+        allow_private_fetch: true,
+        ..Options::default()
+    })
+    .await;
+    let admin = world(&app).await;
+    let (url, received) = receiver(vec![]).await;
+    app.api(
+        Method::PUT,
+        "/api/v1/tenants/north/webhook",
+        Some(&admin),
+        Some(json!({"url": url})),
+    )
+    .await;
+    let (_, installed) = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/north/installs",
+            Some(&admin),
+            Some(json!({"app": "charts"})),
+        )
+        .await;
+    wait_for(&received, 1).await;
+    let id = installed["id"].as_str().unwrap();
+    app.api(
+        Method::DELETE,
+        &format!("/api/v1/tenants/north/installs/{id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    // The app's own worker and two more passes race for the one event.
+    let (a, b) = tokio::join!(app.engine.deliver_webhooks(), app.engine.deliver_webhooks());
+    a.unwrap();
+    b.unwrap();
+    wait_for(&received, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let revoked = received
+        .lock()
+        .unwrap()
+        .got
+        .iter()
+        .filter(|(h, _)| h["sidecar-event"] == "registration.revoked")
+        .count();
+    assert_eq!(revoked, 1);
+}
