@@ -7,7 +7,7 @@
 //!
 //! Lifecycle: active ↔ suspended → revoked (revoked is final).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use domain::{AppManifest, ClientAuth, ManifestDiff, ScopeSet, TenantRole};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -19,9 +19,6 @@ use crate::entity::{app_versions, apps, client_secrets, installs, tenant_members
 use crate::secret::{new_id, random_token};
 use crate::{audit, webhooks};
 use crate::{Engine, EngineError, EngineResult};
-
-/// How long a replaced client secret keeps working.
-pub const SECRET_GRACE: Duration = Duration::hours(24);
 
 /// An install as tenant admins and developers see it (never a secret).
 #[derive(Debug, Clone, PartialEq)]
@@ -550,7 +547,8 @@ impl Engine {
     }
 
     /// A new client secret for the app's install in `tenant_slug`, returned
-    /// this once; the previous one keeps working for [`SECRET_GRACE`].
+    /// this once; the previous one keeps working for the configured grace
+    /// period (`EngineConfig::secret_grace`).
     pub async fn rotate_client_secret(
         &self,
         account: &Account,
@@ -600,7 +598,7 @@ impl Engine {
             .await?
         {
             let mut old: client_secrets::ActiveModel = old.into();
-            old.expires_at = Set(Some(now + SECRET_GRACE));
+            old.expires_at = Set(Some(now + self.config().secret_grace));
             old.update(&txn).await?;
         }
         client_secrets::ActiveModel {

@@ -46,6 +46,8 @@ pub struct EngineConfig {
     pub fetch: fetch::FetchConfig,
     /// Protects client secrets at rest.
     pub master_key: secret::MasterKey,
+    /// How long a replaced client secret keeps working.
+    pub secret_grace: chrono::Duration,
 }
 
 /// The engine: a database, a clock and settings. Cheap to clone.

@@ -38,6 +38,8 @@ pub struct Config {
     pub allow_private_fetch: bool,
     /// Extra CA certificates (PEM) trusted for server-side fetches.
     pub fetch_ca_pem: Option<Vec<u8>>,
+    /// How long a replaced client secret keeps working.
+    pub secret_grace_hours: u32,
     pub log_format: LogFormat,
 }
 
@@ -52,6 +54,7 @@ const KEYS: &[&str] = &[
     "SIDECAR_MASTER_KEY",
     "SIDECAR_ALLOW_PRIVATE_FETCH",
     "SIDECAR_FETCH_CA_FILE",
+    "SIDECAR_SECRET_GRACE_HOURS",
     "SIDECAR_LOG_FORMAT",
 ];
 
@@ -167,6 +170,17 @@ impl Config {
             }
             None => None,
         };
+        let secret_grace_hours = match get("SIDECAR_SECRET_GRACE_HOURS") {
+            None => 24,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|h| *h <= 720)
+                .with_context(|| {
+                    format!("SIDECAR_SECRET_GRACE_HOURS `{v}` must be a whole number of hours from 0 to 720")
+                })?,
+        };
         let log_format = match get("SIDECAR_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -183,6 +197,7 @@ impl Config {
             master_key,
             allow_private_fetch,
             fetch_ca_pem,
+            secret_grace_hours,
             log_format,
         })
     }
@@ -290,6 +305,7 @@ mod tests {
         assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
         assert_eq!(c.database_url, "sqlite://data/sidecar.db?mode=rwc");
         assert!(c.redis_url.is_none() && c.smtp_url.is_none() && !c.is_https());
+        assert_eq!(c.secret_grace_hours, 24);
     }
 
     #[test]
@@ -303,6 +319,9 @@ mod tests {
             ("SMTP_URL", "mail.example.org"),
             ("SIDECAR_MASTER_KEY", "short"),
             ("SIDECAR_ALLOW_PRIVATE_FETCH", "maybe"),
+            ("SIDECAR_SECRET_GRACE_HOURS", "a week"),
+            ("SIDECAR_SECRET_GRACE_HOURS", "9999"),
+            ("SIDECAR_FETCH_CA_FILE", "/nonexistent/ca.pem"),
             ("SIDECAR_LOG_FORMAT", "xml"),
         ] {
             let err = format!("{:#}", config(&[(key, value)]).unwrap_err());

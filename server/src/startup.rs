@@ -44,6 +44,7 @@ pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<En
             ..Default::default()
         },
         master_key: engine::secret::MasterKey::new(config.master_key_or_generate()?.0),
+        secret_grace: chrono::Duration::hours(i64::from(config.secret_grace_hours)),
     };
     let engine = Engine::new(db, clock, engine_config);
     let indexed = engine

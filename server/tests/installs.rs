@@ -597,3 +597,31 @@ async fn installs_follow_narrower_versions_and_wait_for_wider_ones() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn the_grace_period_is_configurable() {
+    let app = support::spawn_app_with(support::Options {
+        secret_grace_hours: Some(1),
+        ..support::Options::default()
+    })
+    .await;
+    let w = world(&app).await;
+    install(&app, &w.admin_a, "north", json!({"app": "labs"})).await;
+    let path = "/api/v1/publisher/apps/labs/installs/north/secret";
+    let (_, first) = app.api(Method::POST, path, Some(&w.dev), None).await;
+    let (_, second) = app.api(Method::POST, path, Some(&w.dev), None).await;
+    assert_eq!(second["previous_valid_for_seconds"], 3600);
+    let client_id = first["client_id"].as_str().unwrap();
+    let old = first["client_secret"].as_str().unwrap();
+    assert!(app
+        .engine
+        .verify_client_secret(client_id, old)
+        .await
+        .unwrap());
+    app.clock.advance(chrono::Duration::minutes(61));
+    assert!(!app
+        .engine
+        .verify_client_secret(client_id, old)
+        .await
+        .unwrap());
+}

@@ -248,7 +248,8 @@ pub async fn app_installs(
 #[derive(Debug, Serialize)]
 pub struct SecretResponse {
     pub client_id: String,
-    /// Shown this once; the previous secret keeps working for 24 hours.
+    /// Shown this once; the previous secret keeps working for the grace
+    /// period (`SIDECAR_SECRET_GRACE_HOURS`, 24 by default).
     pub client_secret: String,
     pub previous_valid_for_seconds: i64,
 }
@@ -267,7 +268,7 @@ pub async fn rotate_secret(
     Ok(Json(SecretResponse {
         client_id: install.client_id,
         client_secret: secret,
-        previous_valid_for_seconds: engine::installs::SECRET_GRACE.num_seconds(),
+        previous_valid_for_seconds: state.engine.config().secret_grace.num_seconds(),
     }))
 }
 

@@ -183,8 +183,9 @@ pub async fn rotate_secret(
                 "dev-app",
                 FlashKind::Success,
                 format!(
-                    "New client secret for {tenant} (client id {}). The previous one works for 24 more hours.",
-                    install.client_id
+                    "New client secret for {tenant} (client id {}). The previous one works for {} more hours.",
+                    install.client_id,
+                    state.engine.config().secret_grace.num_hours()
                 ),
             );
             f.values.insert("new_secret".to_owned(), secret);

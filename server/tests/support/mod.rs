@@ -34,6 +34,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// Lets server-side fetches reach loopback (receivers the test starts).
     pub allow_private_fetch: bool,
+    /// `SIDECAR_SECRET_GRACE_HOURS`, when not the default.
+    pub secret_grace_hours: Option<u32>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -97,6 +99,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     values.insert("DATABASE_URL".to_owned(), database_url);
     if let Some(smtp) = &options.smtp_url {
         values.insert("SMTP_URL".to_owned(), smtp.clone());
+    }
+    if let Some(hours) = options.secret_grace_hours {
+        values.insert("SIDECAR_SECRET_GRACE_HOURS".to_owned(), hours.to_string());
     }
     if options.allow_private_fetch {
         values.insert("SIDECAR_ALLOW_PRIVATE_FETCH".to_owned(), "true".to_owned());
