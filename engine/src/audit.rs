@@ -27,6 +27,26 @@ pub(crate) struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
+    /// Something that happened in a tenant (`actor` is `None` for Sidecar
+    /// itself, e.g. an install following a new version).
+    pub fn in_tenant(
+        actor: Option<&'a Account>,
+        tenant_id: &'a str,
+        action: &'static str,
+        target: (&'static str, &'a str),
+        detail: Value,
+    ) -> Self {
+        Self {
+            actor,
+            tenant_id: Some(tenant_id),
+            publisher_id: None,
+            action,
+            target_type: target.0,
+            target_id: target.1,
+            detail,
+        }
+    }
+
     /// Something `actor` did to an app of a publisher.
     pub fn on_app(
         actor: &'a Account,

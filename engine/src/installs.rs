@@ -348,18 +348,19 @@ impl Engine {
             &txn,
             now,
             audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
                 publisher_id: Some(&app.publisher_id),
-                action: "install.created",
-                target_type: "install",
-                target_id: &row.id,
-                detail: serde_json::json!({
-                    "app": app.slug,
-                    "version": version.number,
-                    "scope": row.granted_scope,
-                    "client_id": row.client_id,
-                }),
+                ..audit::Event::in_tenant(
+                    Some(account),
+                    &tenant.id,
+                    "install.created",
+                    ("install", &row.id),
+                    serde_json::json!({
+                        "app": app.slug,
+                        "version": version.number,
+                        "scope": row.granted_scope,
+                        "client_id": row.client_id,
+                    }),
+                )
             },
         )
         .await?;
@@ -422,15 +423,13 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
-                publisher_id: None,
-                action: action.audit_action(),
-                target_type: "install",
-                target_id: &row.id,
-                detail: serde_json::json!({ "client_id": row.client_id, "state": next }),
-            },
+            audit::Event::in_tenant(
+                Some(account),
+                &tenant.id,
+                action.audit_action(),
+                ("install", &row.id),
+                serde_json::json!({ "client_id": row.client_id, "state": next }),
+            ),
         )
         .await?;
         txn.commit().await?;
@@ -485,15 +484,13 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
-                publisher_id: None,
-                action: "install.update_approved",
-                target_type: "install",
-                target_id: &row.id,
-                detail: serde_json::json!({ "version": next.number, "scope": row.granted_scope }),
-            },
+            audit::Event::in_tenant(
+                Some(account),
+                &tenant.id,
+                "install.update_approved",
+                ("install", &row.id),
+                serde_json::json!({ "version": next.number, "scope": row.granted_scope }),
+            ),
         )
         .await?;
         let (app, _) = self.installed(&row).await?;
@@ -614,13 +611,14 @@ impl Engine {
             &txn,
             now,
             audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
                 publisher_id: Some(&app.publisher_id),
-                action: "secret.rotated",
-                target_type: "install",
-                target_id: &row.id,
-                detail: serde_json::json!({ "client_id": row.client_id }),
+                ..audit::Event::in_tenant(
+                    Some(account),
+                    &tenant.id,
+                    "secret.rotated",
+                    ("install", &row.id),
+                    serde_json::json!({ "client_id": row.client_id }),
+                )
             },
         )
         .await?;

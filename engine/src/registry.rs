@@ -176,15 +176,13 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
-                publisher_id: None,
-                action: "key.created",
-                target_type: "tenant_key",
-                target_id: &row.id,
-                detail: serde_json::json!({ "name": row.name, "scopes": row.scopes }),
-            },
+            audit::Event::in_tenant(
+                Some(account),
+                &tenant.id,
+                "key.created",
+                ("tenant_key", &row.id),
+                serde_json::json!({ "name": row.name, "scopes": row.scopes }),
+            ),
         )
         .await?;
         txn.commit().await?;
@@ -230,15 +228,13 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
-                publisher_id: None,
-                action: "key.revoked",
-                target_type: "tenant_key",
-                target_id: &row.id,
-                detail: serde_json::json!({ "name": row.name }),
-            },
+            audit::Event::in_tenant(
+                Some(account),
+                &tenant.id,
+                "key.revoked",
+                ("tenant_key", &row.id),
+                serde_json::json!({ "name": row.name }),
+            ),
         )
         .await?;
         txn.commit().await?;

@@ -185,15 +185,13 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event {
-                actor: Some(account),
-                tenant_id: Some(&tenant.id),
-                publisher_id: None,
-                action: "webhook.set",
-                target_type: "webhook",
-                target_id: &hook.id,
-                detail: serde_json::json!({ "url": hook.url }),
-            },
+            audit::Event::in_tenant(
+                Some(account),
+                &tenant.id,
+                "webhook.set",
+                ("webhook", &hook.id),
+                serde_json::json!({ "url": hook.url }),
+            ),
         )
         .await?;
         txn.commit().await?;
