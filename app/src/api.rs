@@ -50,6 +50,7 @@ mod ssr {
                     slug: p.slug,
                     name: p.name,
                     role: p.role.as_str().to_owned(),
+                    sandbox: false,
                 })
                 .collect(),
             tenants: tenants
@@ -58,6 +59,7 @@ mod ssr {
                     slug: t.slug,
                     name: t.name,
                     role: t.role.as_str().to_owned(),
+                    sandbox: t.sandbox,
                 })
                 .collect(),
         })
@@ -290,6 +292,7 @@ pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, Serve
         .map(activity_line)
         .collect();
     Ok(Some(crate::model::DevApp {
+        sandbox: engine::tenants::sandbox_slug(&app.publisher_slug),
         logo: app.draft_logo_id.as_ref().map(|id| format!("/media/{id}")),
         draft_form: domain::ManifestForm::from_input(&app.draft),
         installs: engine()?
@@ -378,10 +381,7 @@ fn check_lines(checks: Vec<engine::apps::Check>) -> Vec<crate::model::CheckLine>
 fn activity_line(entry: &engine::audit::AuditEntry) -> crate::model::ActivityLine {
     crate::model::ActivityLine {
         at: ssr::date(entry.at),
-        who: entry
-            .actor_email
-            .clone()
-            .unwrap_or_else(|| "Sidecar".to_owned()),
+        who: entry.actor(),
         what: entry.describe(),
     }
 }
@@ -505,58 +505,70 @@ pub async fn tenant_console(
         return Ok(None);
     };
     let engine = engine()?;
-    let installs = match engine.list_installs(&account, &tenant).await {
-        Ok(installs) => installs,
-        Err(engine::EngineError::NotFound(_) | engine::EngineError::Forbidden(_)) => {
-            return Ok(None)
-        }
+    let tenant = match engine.tenant(&account, &tenant).await {
+        Ok(tenant) => tenant,
+        Err(engine::EngineError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(internal(e)),
     };
-    let keys = engine
-        .list_tenant_keys(&account, &tenant)
-        .await
-        .map_err(internal)?;
-    let name = engine
-        .list_tenant_memberships(&account)
+    let installs = engine.list_installs(&tenant).await.map_err(internal)?;
+    let members = engine
+        .tenant_members(&tenant)
         .await
         .map_err(internal)?
         .into_iter()
-        .find(|t| t.slug == tenant)
-        .map(|t| t.name)
-        .unwrap_or_else(|| tenant.clone());
+        .map(|m| crate::model::MemberRow {
+            email: m.email,
+            role: m.role.as_str().to_owned(),
+            active: m.active,
+        })
+        .collect();
     let activity = engine
-        .tenant_audit(&account, &tenant, 20)
+        .tenant_audit(&tenant, 20)
         .await
         .map_err(internal)?
         .iter()
         .map(activity_line)
         .collect();
-    let webhook = engine
-        .webhook(&account, &tenant)
-        .await
-        .map_err(internal)?
-        .map(|hook| crate::model::WebhookRow {
-            url: hook.url,
-            deliveries: hook
-                .deliveries
-                .into_iter()
-                .map(|d| crate::model::DeliveryRow {
-                    outcome: match (d.delivered_at, d.last_error) {
-                        (Some(at), _) => format!("delivered {}", date(at)),
-                        (None, Some(error)) => format!("failed: {error}"),
-                        (None, None) => "waiting".to_owned(),
-                    },
-                    event: d.event,
-                    created: date(d.created_at),
-                    attempts: d.attempts,
-                })
-                .collect(),
-        });
+    // Keys and the webhook are the admins' business.
+    let (keys, webhook) = if tenant.is_admin() {
+        (
+            engine.list_tenant_keys(&tenant).await.map_err(internal)?,
+            engine.webhook(&tenant).await.map_err(internal)?,
+        )
+    } else {
+        (Vec::new(), None)
+    };
+    let webhook = webhook.map(|hook| crate::model::WebhookRow {
+        url: hook.url,
+        deliveries: hook
+            .deliveries
+            .into_iter()
+            .map(|d| crate::model::DeliveryRow {
+                outcome: match (d.delivered_at, d.last_error) {
+                    (Some(at), _) => format!("delivered {}", date(at)),
+                    (None, Some(error)) => format!("failed: {error}"),
+                    (None, None) => "waiting".to_owned(),
+                },
+                event: d.event,
+                created: date(d.created_at),
+                attempts: d.attempts,
+            })
+            .collect(),
+    });
     Ok(Some(crate::model::TenantConsole {
         activity,
         webhook,
-        slug: tenant,
-        name,
+        slug: tenant.slug().to_owned(),
+        name: tenant.name().to_owned(),
+        admin: tenant.is_admin(),
+        sandbox: tenant.is_sandbox(),
+        fhir_base_urls: tenant
+            .fhir_base_urls()
+            .map_err(internal)?
+            .into_iter()
+            .map(|u| u.as_str().to_owned())
+            .collect(),
+        members,
         installs: installs.into_iter().map(install_row).collect(),
         keys: keys
             .into_iter()
@@ -583,28 +595,42 @@ pub async fn install_preview(
         return Ok(None);
     };
     let engine = engine()?;
-    let Some(membership) = engine
-        .list_tenant_memberships(&account)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .find(|t| t.slug == tenant && t.role == domain::TenantRole::Admin)
-    else {
-        return Ok(None);
-    };
-    let details = match engine.catalog_app(&app).await {
-        Ok(details) => details,
-        Err(engine::EngineError::NotFound(_)) => return Ok(None),
+    let tenant = match engine.tenant(&account, &tenant).await {
+        Ok(tenant) if tenant.is_admin() => tenant,
+        Ok(_) | Err(engine::EngineError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(internal(e)),
     };
-    let m = &details.app.version.manifest;
+    // A sandbox installs the publisher's draft; any other tenant the
+    // published version.
+    let (slug, manifest, version) = if tenant.is_sandbox() {
+        let draft = match engine.publisher_app(&account, &app).await {
+            Ok(draft) => draft,
+            Err(engine::EngineError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(internal(e)),
+        };
+        let Ok(manifest) = domain::AppManifest::validate(draft.draft) else {
+            return Ok(None);
+        };
+        (draft.slug, manifest, 0)
+    } else {
+        let details = match engine.catalog_app(&app).await {
+            Ok(details) => details,
+            Err(engine::EngineError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(internal(e)),
+        };
+        (
+            details.app.slug,
+            details.app.version.manifest,
+            details.app.version.number,
+        )
+    };
     Ok(Some(crate::model::InstallPreview {
-        tenant: membership.slug,
-        tenant_name: membership.name,
-        app: details.app.slug.clone(),
-        app_name: m.client_name.clone(),
-        version: details.app.version.number,
-        scopes: m
+        tenant: tenant.slug().to_owned(),
+        tenant_name: tenant.name().to_owned(),
+        app: slug,
+        app_name: manifest.client_name.clone(),
+        version,
+        scopes: manifest
             .scope
             .scopes()
             .iter()
@@ -636,6 +662,50 @@ pub async fn admin_tenants() -> Result<Option<Vec<crate::model::TenantRow>>, Ser
                 .collect(),
         )),
         Err(engine::EngineError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn application_row(a: engine::tenants::TenantApplication) -> crate::model::ApplicationRow {
+    crate::model::ApplicationRow {
+        created: ssr::date(a.created_at),
+        id: a.id,
+        applicant: a.applicant_email,
+        slug: a.slug,
+        name: a.name,
+        fhir_base_urls: a.fhir_base_urls,
+        message: a.message,
+        state: a.state,
+        reason: a.reason,
+    }
+}
+
+/// The signed-in user's applications for a tenant, newest first.
+#[server(prefix = "/_app")]
+pub async fn my_tenant_applications() -> Result<Vec<crate::model::ApplicationRow>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(Vec::new());
+    };
+    let rows = engine()?
+        .my_tenant_applications(&account)
+        .await
+        .map_err(internal)?;
+    Ok(rows.into_iter().map(application_row).collect())
+}
+
+/// Applications waiting for a decision, for platform admins.
+#[server(prefix = "/_app")]
+pub async fn pending_tenant_applications(
+) -> Result<Vec<crate::model::ApplicationRow>, ServerFnError> {
+    use ssr::*;
+    let Some(account) = current_account().await else {
+        return Ok(Vec::new());
+    };
+    match engine()?.pending_tenant_applications(&account).await {
+        Ok(rows) => Ok(rows.into_iter().map(application_row).collect()),
+        Err(engine::EngineError::Forbidden(_)) => Ok(Vec::new()),
         Err(e) => Err(internal(e)),
     }
 }

@@ -18,6 +18,7 @@ use leptos_router::{path, SsrMode};
 use components::layout::{Footer, Header};
 use pages::account::AccountPage;
 use pages::admin::AdminPage;
+use pages::apply::ApplyPage;
 use pages::auth::{
     ForgotPasswordPage, LoginPage, LogoutPage, ResetPasswordPage, SignupPage, VerifyEmailPage,
 };
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/tenant-applications") view=ApplyPage ssr=SsrMode::Async/>
                     <Route path=path!("/apps") view=GalleryPage ssr=SsrMode::Async/>
                     <Route path=path!("/apps/:slug") view=AppPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev") view=DevHome ssr=SsrMode::Async/>

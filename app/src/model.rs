@@ -18,6 +18,8 @@ pub struct MembershipView {
     pub slug: String,
     pub name: String,
     pub role: String,
+    /// A publisher's sandbox tenant.
+    pub sandbox: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +170,8 @@ pub struct DevApp {
     pub activity: Vec<ActivityLine>,
     /// The app's installs in tenants, with their client ids.
     pub installs: Vec<InstallRow>,
+    /// The slug of the publisher's sandbox tenant.
+    pub sandbox: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +240,12 @@ pub struct MemberRow {
 pub struct TenantConsole {
     pub slug: String,
     pub name: String,
+    /// May the caller change things (else a viewer)?
+    pub admin: bool,
+    /// A publisher's sandbox, where its drafts install before review.
+    pub sandbox: bool,
+    pub fhir_base_urls: Vec<String>,
+    pub members: Vec<MemberRow>,
     pub installs: Vec<InstallRow>,
     pub keys: Vec<KeyRow>,
     /// The newest audit log entries.
@@ -309,5 +319,20 @@ pub struct ScopeChoice {
 pub struct TenantRow {
     pub slug: String,
     pub name: String,
+    pub created: String,
+}
+
+/// A health system's application for a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub applicant: String,
+    pub slug: String,
+    pub name: String,
+    pub fhir_base_urls: Vec<String>,
+    pub message: String,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+    pub reason: Option<String>,
     pub created: String,
 }

@@ -29,13 +29,16 @@ pub struct CurrentAccount(pub Option<engine::accounts::Account>);
 
 /// Reads and removes the flash, when it belongs to `form`.
 pub async fn take_flash(session: &Session, form: &str) -> Flash {
+    // A page with several forms names them all, space-separated; the
+    // flash keeps the name of the form it is for.
+    let mut forms = form.split_whitespace();
     match session.get::<Flash>(FLASH_KEY).await {
-        Ok(Some(flash)) if flash.form == form => {
+        Ok(Some(flash)) if forms.clone().any(|f| f == flash.form) => {
             let _ = session.remove::<Flash>(FLASH_KEY).await;
             flash
         }
         _ => Flash {
-            form: form.to_owned(),
+            form: forms.next().unwrap_or_default().to_owned(),
             ..Flash::default()
         },
     }

@@ -52,4 +52,4 @@ pub use role::{PlatformRole, PublisherRole, TenantRole};
 pub use scope::{ClinicalScope, Permissions, ScopeContext, ScopeError, ScopeSet, SmartScope};
 pub use slug::{Slug, SlugError};
 pub use token::{TokenScope, TokenScopeError};
-pub use uri::{HttpsUrl, LaunchUrl, RedirectUri, UriError};
+pub use uri::{FhirBaseUrl, HttpsUrl, LaunchUrl, RedirectUri, UriError};

@@ -30,6 +30,8 @@ pub enum UriError {
     PrivateScheme,
     #[error("A URL is at most 2000 characters long.")]
     TooLong,
+    #[error("A FHIR base URL has no query (?…): give the server's base, such as https://fhir.example.org/r4.")]
+    Query,
 }
 
 fn is_loopback(host: Option<Host<&str>>) -> bool {
@@ -151,6 +153,29 @@ impl HttpsUrl {
     }
 }
 
+/// The base URL of a FHIR server, the `aud` a SMART app names (SMART App
+/// Launch §"Obtain authorization code"). Compared as text, so a trailing
+/// slash is dropped when parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FhirBaseUrl(String);
+
+impl FhirBaseUrl {
+    pub fn parse(text: &str) -> Result<Self, UriError> {
+        let text = text.trim().trim_end_matches('/');
+        let url = check_common(text)?;
+        check_web(&url)?;
+        if url.query().is_some() || text.contains('?') {
+            return Err(UriError::Query);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 macro_rules! display_as_text {
     ($($ty:ident),*) => {$(
         impl fmt::Display for $ty {
@@ -161,12 +186,33 @@ macro_rules! display_as_text {
     )*};
 }
 
-display_as_text!(RedirectUri, LaunchUrl, HttpsUrl);
-text_conversions!(RedirectUri => UriError, LaunchUrl => UriError, HttpsUrl => UriError);
+display_as_text!(RedirectUri, LaunchUrl, HttpsUrl, FhirBaseUrl);
+text_conversions!(
+    RedirectUri => UriError,
+    LaunchUrl => UriError,
+    HttpsUrl => UriError,
+    FhirBaseUrl => UriError
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fhir_base_urls_lose_a_trailing_slash_and_refuse_queries() {
+        let url = FhirBaseUrl::parse(" https://fhir.example.org/r4/ ").unwrap();
+        assert_eq!(url.as_str(), "https://fhir.example.org/r4");
+        assert!(FhirBaseUrl::parse("http://127.0.0.1:8080/fhir").is_ok());
+        assert_eq!(
+            FhirBaseUrl::parse("http://fhir.example.org/r4"),
+            Err(UriError::NotHttps)
+        );
+        assert_eq!(
+            FhirBaseUrl::parse("https://fhir.example.org/r4?x=1"),
+            Err(UriError::Query)
+        );
+        assert_eq!(FhirBaseUrl::parse("fhir"), Err(UriError::NotAbsolute));
+    }
 
     #[test]
     fn good_redirect_uris_are_kept_exactly() {

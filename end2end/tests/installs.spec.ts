@@ -38,3 +38,24 @@ test("a tenant admin installs an app with narrowed scopes, the developer takes i
   expect(registration.status).toBe("active");
   expect(JSON.stringify(body)).not.toContain(secret);
 });
+
+test("a developer installs a draft in the sandbox and it follows the next save", async ({ page }) => {
+  const errors = failOnConsoleErrors(page);
+  await logIn(page, "developer@sidecar.test", "demo-developer-pivot-42", "/dev/apps/growth-charts");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Install in the sandbox" }).click();
+  await expect(page.getByRole("status")).toContainText("The draft is installed in Acme Health Apps sandbox");
+  await expect(page.getByRole("cell", { name: "sandbox-acme-health-apps" })).toBeVisible();
+
+  // A new scope in the draft is granted in the sandbox at once.
+  await hydrated(page);
+  const scopes = page.getByLabel("Scopes", { exact: true });
+  await scopes.fill(`${await scopes.inputValue()} patient/Condition.rs`);
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  await page.goto("/t/sandbox-acme-health-apps/admin");
+  await expect(page.getByText("the current draft")).toBeVisible();
+  await page.getByText(/Granted: \d+ scopes/).click();
+  await expect(page.getByText("patient/Condition.rs")).toBeVisible();
+  errors();
+});

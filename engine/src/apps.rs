@@ -13,7 +13,7 @@ use crate::accounts::Account;
 use crate::audit::{self, AuditEntry};
 use crate::entity::{app_versions, apps, publisher_members, publishers, users};
 use crate::secret::new_id;
-use crate::{catalog, mail, Engine, EngineError, EngineResult};
+use crate::{catalog, installs, mail, Engine, EngineError, EngineResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionView {
@@ -59,7 +59,7 @@ pub struct Submission {
     pub version: VersionView,
 }
 
-fn manifest_error(errors: Vec<FieldError>) -> EngineError {
+pub(crate) fn manifest_error(errors: Vec<FieldError>) -> EngineError {
     let first = errors.into_iter().next();
     match first {
         Some(FieldError { field, message }) => EngineError::Invalid {
@@ -151,6 +151,7 @@ impl Engine {
     ) -> EngineResult<PublisherApp> {
         let versions = app_versions::Entity::find()
             .filter(app_versions::Column::AppId.eq(app.id.clone()))
+            .filter(app_versions::Column::State.ne(installs::SANDBOX_STATE))
             .order_by_desc(app_versions::Column::Number)
             .all(self.db())
             .await?
@@ -265,10 +266,16 @@ impl Engine {
     ) -> EngineResult<PublisherApp> {
         let (app, publisher) = self.member_app(account, slug).await?;
         let checked = AppManifest::validate(manifest).map_err(manifest_error)?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
         let mut active: apps::ActiveModel = app.into();
         active.draft_manifest = Set(to_json(&checked.to_input())?);
-        active.updated_at = Set(self.now());
-        let app = active.update(self.db()).await?;
+        active.updated_at = Set(now);
+        let app = active.update(&txn).await?;
+        // The publisher's sandbox runs the draft as it stands.
+        installs::follow_draft(&txn, &app, now).await?;
+        txn.commit().await?;
+        self.registry_changed();
         self.publisher_app_view(app, publisher).await
     }
 
@@ -433,7 +440,7 @@ impl Engine {
         txn.commit().await?;
         self.catalog_cache().clear();
         self.wake_mail_worker();
-        self.wake_webhook_worker();
+        self.registry_changed();
         Ok(view)
     }
 

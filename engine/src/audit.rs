@@ -12,12 +12,50 @@ use serde_json::Value;
 use crate::accounts::Account;
 use crate::entity::{apps, audit_events};
 use crate::secret::new_id;
+use crate::tenancy::{Actor, Tenant};
 use crate::{EngineError, EngineResult};
+
+tokio::task_local! {
+    static ORIGIN: String;
+}
+
+/// Runs `work` with `origin` (the client address a request came from)
+/// recorded on every audit entry it writes. The HTTP layer wraps each
+/// request in this, so the engine's signatures need not carry it.
+pub async fn with_origin<F: std::future::Future>(origin: String, work: F) -> F::Output {
+    ORIGIN.scope(origin, work).await
+}
+
+fn current_origin() -> Option<String> {
+    ORIGIN.try_with(Clone::clone).ok()
+}
+
+/// Who did it, as recorded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum By<'a> {
+    Account(&'a Account),
+    Key { id: &'a str, name: &'a str },
+}
+
+impl<'a> From<&'a Account> for By<'a> {
+    fn from(account: &'a Account) -> Self {
+        Self::Account(account)
+    }
+}
+
+impl<'a> From<&'a Actor> for By<'a> {
+    fn from(actor: &'a Actor) -> Self {
+        match actor {
+            Actor::Member(account) => Self::Account(account),
+            Actor::Key { id, name } => Self::Key { id, name },
+        }
+    }
+}
 
 /// What is being recorded, before it gets an id and a time.
 #[derive(Debug, Clone)]
 pub(crate) struct Event<'a> {
-    pub actor: Option<&'a Account>,
+    pub actor: Option<By<'a>>,
     pub tenant_id: Option<&'a str>,
     pub publisher_id: Option<&'a str>,
     pub action: &'static str,
@@ -30,7 +68,7 @@ impl<'a> Event<'a> {
     /// Something that happened in a tenant (`actor` is `None` for Sidecar
     /// itself, e.g. an install following a new version).
     pub fn in_tenant(
-        actor: Option<&'a Account>,
+        actor: Option<By<'a>>,
         tenant_id: &'a str,
         action: &'static str,
         target: (&'static str, &'a str),
@@ -47,6 +85,22 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Something the caller behind `tenant` did there.
+    pub fn by(
+        tenant: &'a Tenant,
+        action: &'static str,
+        target: (&'static str, &'a str),
+        detail: Value,
+    ) -> Self {
+        Self::in_tenant(
+            Some(tenant.actor().into()),
+            tenant.id(),
+            action,
+            target,
+            detail,
+        )
+    }
+
     /// Something `actor` did to an app of a publisher.
     pub fn on_app(
         actor: &'a Account,
@@ -55,7 +109,7 @@ impl<'a> Event<'a> {
         detail: Value,
     ) -> Self {
         Self {
-            actor: Some(actor),
+            actor: Some(By::Account(actor)),
             tenant_id: None,
             publisher_id: Some(&app.publisher_id),
             action,
@@ -72,10 +126,14 @@ pub struct AuditEntry {
     pub id: String,
     pub at: DateTime<Utc>,
     pub actor_email: Option<String>,
+    /// The name of the tenant API key that acted, if one did.
+    pub actor_key: Option<String>,
     pub action: String,
     pub target_type: String,
     pub target_id: String,
     pub detail: Value,
+    /// The client address the change was asked from.
+    pub origin: Option<String>,
 }
 
 impl TryFrom<audit_events::Model> for AuditEntry {
@@ -88,15 +146,26 @@ impl TryFrom<audit_events::Model> for AuditEntry {
             id: row.id,
             at: row.at,
             actor_email: row.actor_email,
+            actor_key: row.actor_key_name,
             action: row.action,
             target_type: row.target_type,
             target_id: row.target_id,
             detail,
+            origin: row.origin,
         })
     }
 }
 
 impl AuditEntry {
+    /// Who acted, for people: an email, an API key, or Sidecar itself.
+    pub fn actor(&self) -> String {
+        match (&self.actor_email, &self.actor_key) {
+            (Some(email), _) => email.clone(),
+            (None, Some(key)) => format!("API key \"{key}\""),
+            (None, None) => "Sidecar".to_owned(),
+        }
+    }
+
     fn app(&self) -> &str {
         self.detail
             .get("app")
@@ -124,7 +193,34 @@ impl AuditEntry {
             ("version.rejected", Some(n), Some(reason)) => {
                 format!("did not approve version {n}: {reason}")
             }
+            ("install.created", Some(0), _) => format!("installed {} (the draft)", self.app()),
             ("install.created", Some(n), _) => format!("installed {} (version {n})", self.app()),
+            ("install.draft_followed", _, _) => format!("moved {} to the saved draft", self.app()),
+            ("member.added" | "member.invited", _, _) => format!(
+                "{} {} as {}",
+                if self.action == "member.added" {
+                    "added"
+                } else {
+                    "invited"
+                },
+                self.detail
+                    .get("email")
+                    .and_then(Value::as_str)
+                    .unwrap_or("someone"),
+                self.detail
+                    .get("role")
+                    .and_then(Value::as_str)
+                    .unwrap_or("member"),
+            ),
+            ("member.removed", _, _) => format!(
+                "removed {}",
+                self.detail
+                    .get("email")
+                    .and_then(Value::as_str)
+                    .unwrap_or("someone")
+            ),
+            ("tenant.updated", _, _) => "changed the tenant's settings".to_owned(),
+            ("webhook.set", _, _) => "set the webhook".to_owned(),
             ("install.updated", Some(n), _) => format!("moved {} to version {n}", self.app()),
             ("install.update_pending", Some(n), _) => {
                 format!("version {n} of {} waits for approval", self.app())
@@ -143,11 +239,18 @@ pub(crate) async fn record(
     at: DateTime<Utc>,
     event: Event<'_>,
 ) -> EngineResult<()> {
+    let (actor_id, actor_email, actor_key_name) = match event.actor {
+        Some(By::Account(a)) => (Some(a.id.clone()), Some(a.email.clone()), None),
+        Some(By::Key { id, name }) => (Some(id.to_owned()), None, Some(name.to_owned())),
+        None => (None, None, None),
+    };
     audit_events::ActiveModel {
         id: Set(new_id("aud")),
         at: Set(at),
-        actor_id: Set(event.actor.map(|a| a.id.clone())),
-        actor_email: Set(event.actor.map(|a| a.email.clone())),
+        actor_id: Set(actor_id),
+        actor_email: Set(actor_email),
+        actor_key_name: Set(actor_key_name),
+        origin: Set(current_origin()),
         tenant_id: Set(event.tenant_id.map(str::to_owned)),
         publisher_id: Set(event.publisher_id.map(str::to_owned)),
         action: Set(event.action.to_owned()),
@@ -194,8 +297,8 @@ pub(crate) async fn for_tenant(
         .collect()
 }
 
-/// Entries as CSV (RFC 4180): time, actor, action, target type, target
-/// id, detail as JSON.
+/// Entries as CSV (RFC 4180): time, actor, client address, action, target
+/// type, target id, detail as JSON.
 pub fn to_csv(entries: &[AuditEntry]) -> String {
     fn field(text: &str) -> String {
         if text.contains([',', '"', '\n', '\r']) {
@@ -204,11 +307,12 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
             text.to_owned()
         }
     }
-    let mut out = String::from("at,actor,action,target_type,target_id,detail\r\n");
+    let mut out = String::from("at,actor,origin,action,target_type,target_id,detail\r\n");
     for e in entries {
         let row = [
             e.at.to_rfc3339(),
-            e.actor_email.clone().unwrap_or_default(),
+            e.actor(),
+            e.origin.clone().unwrap_or_default(),
             e.action.clone(),
             e.target_type.clone(),
             e.target_id.clone(),
@@ -230,16 +334,18 @@ mod tests {
             id: "aud_1".into(),
             at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
             actor_email: Some("a@example.org".into()),
+            actor_key: None,
             action: "version.rejected".into(),
             target_type: "app".into(),
             target_id: "app_1".into(),
             detail: serde_json::json!({"reason": "no, \"really\""}),
+            origin: Some("192.0.2.7".into()),
         };
         let csv = to_csv(&[entry]);
         let line = csv.lines().nth(1).unwrap();
         assert!(
             line.starts_with(
-                "1970-01-01T00:00:00+00:00,a@example.org,version.rejected,app,app_1,\"{"
+                "1970-01-01T00:00:00+00:00,a@example.org,192.0.2.7,version.rejected,app,app_1,\"{"
             ),
             "{line}"
         );

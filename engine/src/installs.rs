@@ -8,15 +8,16 @@
 //! Lifecycle: active ↔ suspended → revoked (revoked is final).
 
 use chrono::{DateTime, Utc};
-use domain::{AppManifest, ClientAuth, ManifestDiff, ScopeSet, TenantRole};
+use domain::{AppManifest, ClientAuth, ManifestDiff, ManifestInput, ScopeSet};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::accounts::Account;
-use crate::apps::{version_view, VersionView};
-use crate::entity::{app_versions, apps, client_secrets, installs, tenant_members, tenants};
+use crate::apps::{manifest_error, version_view, VersionView};
+use crate::entity::{app_versions, apps, client_secrets, installs, tenants};
 use crate::secret::{new_id, random_token};
+use crate::tenancy::{Actor, Tenant};
 use crate::{audit, webhooks};
 use crate::{Engine, EngineError, EngineResult};
 
@@ -143,6 +144,10 @@ pub(crate) async fn follow_new_version(
         else {
             continue;
         };
+        if current.state == SANDBOX_STATE {
+            // Sandbox installs follow the draft, not reviews.
+            continue;
+        }
         let current = version_view(current)?;
         let diff = ManifestDiff::between(&current.manifest, manifest);
         let widens = !widened(&current.manifest.scope, &manifest.scope).is_empty()
@@ -187,6 +192,119 @@ pub(crate) async fn follow_new_version(
     Ok(())
 }
 
+/// The state of the version row that holds the draft as a sandbox runs it.
+pub(crate) const SANDBOX_STATE: &str = "sandbox";
+
+/// The draft as the publisher's sandbox runs it: version number 0, made on
+/// the first sandbox install and refreshed from the draft after that.
+async fn sandbox_version(
+    conn: &impl ConnectionTrait,
+    app: &apps::Model,
+    now: DateTime<Utc>,
+) -> EngineResult<app_versions::Model> {
+    let draft: ManifestInput = serde_json::from_str(&app.draft_manifest)
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored draft: {e}")))?;
+    let checked = AppManifest::validate(draft).map_err(manifest_error)?;
+    let manifest = serde_json::to_string(&checked)
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("serialising a manifest: {e}")))?;
+    let existing = app_versions::Entity::find()
+        .filter(app_versions::Column::AppId.eq(app.id.clone()))
+        .filter(app_versions::Column::Number.eq(0))
+        .one(conn)
+        .await?;
+    Ok(match existing {
+        Some(row) if row.manifest == manifest && row.logo_id == app.draft_logo_id => row,
+        Some(row) => {
+            let mut active: app_versions::ActiveModel = row.into();
+            active.manifest = Set(manifest);
+            active.logo_id = Set(app.draft_logo_id.clone());
+            active.submitted_at = Set(now);
+            active.update(conn).await?
+        }
+        None => {
+            app_versions::ActiveModel {
+                id: Set(new_id("ver")),
+                app_id: Set(app.id.clone()),
+                number: Set(0),
+                manifest: Set(manifest),
+                state: Set(SANDBOX_STATE.into()),
+                submitted_by: Set(app.publisher_id.clone()),
+                submitted_at: Set(now),
+                decided_by: Set(None),
+                decided_at: Set(None),
+                rejection_reason: Set(None),
+                logo_id: Set(app.draft_logo_id.clone()),
+            }
+            .insert(conn)
+            .await?
+        }
+    })
+}
+
+/// After the draft of `app` changed: its install in the publisher's sandbox
+/// (if any) takes the new draft at once, keeping what the draft still asks
+/// for of the grant and granting what it adds. Run in the change's
+/// transaction.
+pub(crate) async fn follow_draft(
+    conn: &impl ConnectionTrait,
+    app: &apps::Model,
+    now: DateTime<Utc>,
+) -> EngineResult<()> {
+    let Some(sandbox) = tenants::Entity::find()
+        .filter(tenants::Column::SandboxPublisherId.eq(app.publisher_id.clone()))
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(install) = installs::Entity::find()
+        .filter(installs::Column::TenantId.eq(sandbox.id.clone()))
+        .filter(installs::Column::AppId.eq(app.id.clone()))
+        .filter(installs::Column::State.ne("revoked"))
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let before = app_versions::Entity::find_by_id(install.version_id.clone())
+        .one(conn)
+        .await?
+        .map(version_view)
+        .transpose()?;
+    let after = sandbox_version(conn, app, now).await?;
+    let after_view = version_view(after.clone())?;
+    let Some(before) = before.filter(|b| b.manifest != after_view.manifest || b.id != after.id)
+    else {
+        return Ok(());
+    };
+    let granted = ScopeSet::parse(&install.granted_scope)
+        .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored grant: {e}")))?;
+    let added = widened(&before.manifest.scope, &after_view.manifest.scope);
+    let scope = regrant(&granted, &after_view.manifest.scope, &added)?;
+    let install_id = install.id.clone();
+    let mut row: installs::ActiveModel = install.into();
+    row.version_id = Set(after.id.clone());
+    row.granted_scope = Set(scope.to_string());
+    row.updated_at = Set(now);
+    let row = row.update(conn).await?;
+    webhooks::enqueue(conn, now, "registration.updated", &row, &app.slug, 0).await?;
+    audit::record(
+        conn,
+        now,
+        audit::Event {
+            publisher_id: Some(&app.publisher_id),
+            ..audit::Event::in_tenant(
+                None,
+                &sandbox.id,
+                "install.draft_followed",
+                ("install", &install_id),
+                serde_json::json!({ "app": app.slug, "scope": row.granted_scope }),
+            )
+        },
+    )
+    .await
+}
+
 fn canonical(set: &ScopeSet) -> EngineResult<ScopeSet> {
     let text: Vec<String> = set
         .scopes()
@@ -198,32 +316,6 @@ fn canonical(set: &ScopeSet) -> EngineResult<ScopeSet> {
 }
 
 impl Engine {
-    /// The tenant by slug, when `account` is one of its admins; for others
-    /// it does not exist.
-    pub(crate) async fn admin_tenant(
-        &self,
-        account: &Account,
-        slug: &str,
-    ) -> EngineResult<tenants::Model> {
-        let not_found =
-            || EngineError::not_found(format!("You are not an admin of a tenant `{slug}`."));
-        let tenant = tenants::Entity::find()
-            .filter(tenants::Column::Slug.eq(slug))
-            .one(self.db())
-            .await?
-            .ok_or_else(not_found)?;
-        let member = tenant_members::Entity::find_by_id((tenant.id.clone(), account.id.clone()))
-            .one(self.db())
-            .await?
-            .ok_or_else(not_found)?;
-        match member.role.parse::<TenantRole>() {
-            Ok(TenantRole::Admin) => Ok(tenant),
-            _ => Err(EngineError::Forbidden(
-                "Only the tenant's admins manage its installs and keys.".into(),
-            )),
-        }
-    }
-
     /// The app and the version an install is on.
     pub(crate) async fn installed(
         &self,
@@ -275,39 +367,61 @@ impl Engine {
         })
     }
 
-    /// Installs the published version of `app_slug` in the tenant with the
-    /// `granted` scopes (all the app asks for when `None`).
+    /// Installs `app_slug` in the tenant with the `granted` scopes (all the
+    /// app asks for when `None`): its published version, or in a
+    /// publisher's sandbox, the publisher's own app as its draft stands.
     pub async fn install_app(
         &self,
-        account: &Account,
-        tenant_slug: &str,
+        tenant: &Tenant,
         app_slug: &str,
         granted: Option<&str>,
     ) -> EngineResult<InstallView> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
-        let not_published = || {
-            EngineError::invalid(
-                "app",
-                format!("No published app `{app_slug}`: only reviewed apps can be installed."),
-            )
-        };
+        tenant.require_admin()?;
         let app = apps::Entity::find()
             .filter(apps::Column::Slug.eq(app_slug))
             .one(self.db())
             .await?
-            .filter(|a| a.status == "active")
-            .ok_or_else(not_published)?;
-        let version_id = app.published_version_id.clone().ok_or_else(not_published)?;
-        let version = app_versions::Entity::find_by_id(version_id)
-            .one(self.db())
-            .await?
-            .ok_or_else(not_published)?;
-        let view = version_view(version.clone())?;
-        let scope = grant(&view.manifest.scope, granted)?;
+            .filter(|a| a.status == "active");
         let now = self.now();
         let txn = self.begin_write().await?;
+        let version = match tenant.sandbox_of() {
+            Some(publisher_id) => {
+                let app = app.as_ref().filter(|a| a.publisher_id == publisher_id).ok_or_else(|| {
+                    EngineError::invalid(
+                        "app",
+                        format!("The sandbox holds its publisher's apps only; `{app_slug}` is not one of them."),
+                    )
+                })?;
+                sandbox_version(&txn, app, now).await?
+            }
+            None => {
+                let not_published = || {
+                    EngineError::invalid(
+                        "app",
+                        format!(
+                            "No published app `{app_slug}`: only reviewed apps can be installed."
+                        ),
+                    )
+                };
+                let version_id = app
+                    .as_ref()
+                    .and_then(|a| a.published_version_id.clone())
+                    .ok_or_else(not_published)?;
+                app_versions::Entity::find_by_id(version_id)
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(not_published)?
+            }
+        };
+        let Some(app) = app else {
+            return Err(EngineError::Unexpected(anyhow::anyhow!(
+                "a version without its app"
+            )));
+        };
+        let view = version_view(version.clone())?;
+        let scope = grant(&view.manifest.scope, granted)?;
         if let Some(existing) = installs::Entity::find()
-            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
+            .filter(installs::Column::TenantId.eq(tenant.id()))
             .filter(installs::Column::AppId.eq(app.id.clone()))
             .one(&txn)
             .await?
@@ -320,16 +434,20 @@ impl Engine {
                 ),
             });
         }
+        let created_by = match tenant.actor() {
+            Actor::Member(account) => account.id.clone(),
+            Actor::Key { id, .. } => id.clone(),
+        };
         let row = installs::ActiveModel {
             id: Set(new_id("ins")),
-            tenant_id: Set(tenant.id.clone()),
+            tenant_id: Set(tenant.id().to_owned()),
             app_id: Set(app.id.clone()),
             version_id: Set(version.id.clone()),
             pending_version_id: Set(None),
             client_id: Set(format!("sdc_{}", random_token())),
             state: Set("active".into()),
             granted_scope: Set(scope.to_string()),
-            created_by: Set(account.id.clone()),
+            created_by: Set(created_by),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -349,9 +467,8 @@ impl Engine {
             now,
             audit::Event {
                 publisher_id: Some(&app.publisher_id),
-                ..audit::Event::in_tenant(
-                    Some(account),
-                    &tenant.id,
+                ..audit::Event::by(
+                    tenant,
                     "install.created",
                     ("install", &row.id),
                     serde_json::json!({
@@ -365,25 +482,20 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
-        self.wake_webhook_worker();
-        self.install_view(row, tenant.slug).await
+        self.registry_changed();
+        self.install_view(row, tenant.slug().to_owned()).await
     }
 
     /// The tenant's installs, newest first.
-    pub async fn list_installs(
-        &self,
-        account: &Account,
-        tenant_slug: &str,
-    ) -> EngineResult<Vec<InstallView>> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+    pub async fn list_installs(&self, tenant: &Tenant) -> EngineResult<Vec<InstallView>> {
         let rows = installs::Entity::find()
-            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
+            .filter(installs::Column::TenantId.eq(tenant.id()))
             .order_by_desc(installs::Column::CreatedAt)
             .all(self.db())
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            out.push(self.install_view(row, tenant.slug.clone()).await?);
+            out.push(self.install_view(row, tenant.slug().to_owned()).await?);
         }
         Ok(out)
     }
@@ -391,19 +503,18 @@ impl Engine {
     /// Suspends, resumes or revokes one of the tenant's installs.
     pub async fn change_install(
         &self,
-        account: &Account,
-        tenant_slug: &str,
+        tenant: &Tenant,
         install_id: &str,
         action: InstallAction,
     ) -> EngineResult<InstallView> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        tenant.require_admin()?;
         let now = self.now();
         let txn = self.begin_write().await?;
         // Another tenant's install is not there.
         let row = installs::Entity::find_by_id(install_id.to_owned())
             .one(&txn)
             .await?
-            .filter(|i| i.tenant_id == tenant.id)
+            .filter(|i| i.tenant_id == tenant.id())
             .ok_or_else(|| EngineError::not_found("The tenant has no install by that id."))?;
         let next = action
             .apply(&row.state)
@@ -423,9 +534,8 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event::in_tenant(
-                Some(account),
-                &tenant.id,
+            audit::Event::by(
+                tenant,
                 action.audit_action(),
                 ("install", &row.id),
                 serde_json::json!({ "client_id": row.client_id, "state": next }),
@@ -433,8 +543,8 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
-        self.wake_webhook_worker();
-        self.install_view(row, tenant.slug).await
+        self.registry_changed();
+        self.install_view(row, tenant.slug().to_owned()).await
     }
 
     /// Moves an install to the version waiting for approval, granting what
@@ -442,17 +552,16 @@ impl Engine {
     /// part of the current grant the new version still asks for.
     pub async fn approve_install_update(
         &self,
-        account: &Account,
-        tenant_slug: &str,
+        tenant: &Tenant,
         install_id: &str,
     ) -> EngineResult<InstallView> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        tenant.require_admin()?;
         let now = self.now();
         let txn = self.begin_write().await?;
         let row = installs::Entity::find_by_id(install_id.to_owned())
             .one(&txn)
             .await?
-            .filter(|i| i.tenant_id == tenant.id)
+            .filter(|i| i.tenant_id == tenant.id())
             .ok_or_else(|| EngineError::not_found("The tenant has no install by that id."))?;
         let pending_id = row
             .pending_version_id
@@ -484,9 +593,8 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event::in_tenant(
-                Some(account),
-                &tenant.id,
+            audit::Event::by(
+                tenant,
                 "install.update_approved",
                 ("install", &row.id),
                 serde_json::json!({ "version": next.number, "scope": row.granted_scope }),
@@ -504,19 +612,17 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
-        self.wake_webhook_worker();
-        self.install_view(row, tenant.slug).await
+        self.registry_changed();
+        self.install_view(row, tenant.slug().to_owned()).await
     }
 
     /// The tenant's audit log, newest first (at most `limit` entries).
     pub async fn tenant_audit(
         &self,
-        account: &Account,
-        tenant_slug: &str,
+        tenant: &Tenant,
         limit: u64,
     ) -> EngineResult<Vec<audit::AuditEntry>> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
-        audit::for_tenant(self.db(), &tenant.id, limit.clamp(1, 10_000)).await
+        audit::for_tenant(self.db(), tenant.id(), limit.clamp(1, 10_000)).await
     }
 
     /// The installs of one of the caller's apps, in every tenant.
@@ -613,7 +719,7 @@ impl Engine {
             audit::Event {
                 publisher_id: Some(&app.publisher_id),
                 ..audit::Event::in_tenant(
-                    Some(account),
+                    Some(account.into()),
                     &tenant.id,
                     "secret.rotated",
                     ("install", &row.id),

@@ -20,9 +20,12 @@ pub mod members;
 pub mod orgs;
 pub mod password;
 pub mod registry;
+pub mod registry_watch;
 pub mod secret;
 pub mod seed;
 mod sql;
+pub mod tenancy;
+pub mod tenants;
 pub mod throttle;
 pub mod tokens;
 pub mod webhooks;
@@ -58,6 +61,7 @@ pub struct Engine {
     config: Arc<EngineConfig>,
     mail_ready: Arc<tokio::sync::Notify>,
     catalog_cache: Arc<catalog::CatalogCache>,
+    registry_watch: Arc<registry_watch::RegistryWatch>,
     webhooks_ready: Arc<tokio::sync::Notify>,
 }
 
@@ -69,6 +73,7 @@ impl Engine {
             config: Arc::new(config),
             mail_ready: Arc::new(tokio::sync::Notify::new()),
             catalog_cache: Arc::default(),
+            registry_watch: Arc::default(),
             webhooks_ready: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -90,6 +95,10 @@ impl Engine {
 
     pub(crate) fn catalog_cache(&self) -> &catalog::CatalogCache {
         &self.catalog_cache
+    }
+
+    pub(crate) fn registry_watch(&self) -> &registry_watch::RegistryWatch {
+        &self.registry_watch
     }
 
     pub fn config(&self) -> &EngineConfig {

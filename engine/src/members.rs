@@ -9,7 +9,7 @@ use domain::{Email, PublisherRole};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::accounts::Account;
-use crate::entity::{invitations, publisher_members, publishers, users};
+use crate::entity::{publisher_members, publishers, users};
 use crate::{mail, Engine, EngineError, EngineResult};
 
 /// A member or a pending invitation.
@@ -97,13 +97,9 @@ impl Engine {
                 });
             }
         }
-        let pending = invitations::Entity::find()
-            .filter(invitations::Column::Kind.eq("publisher"))
-            .filter(invitations::Column::TargetId.eq(publisher.id.clone()))
-            .filter(invitations::Column::AcceptedAt.is_null())
-            .all(self.db())
-            .await?;
-        for invitation in pending {
+        for invitation in
+            crate::orgs::pending_invitations(self.db(), "publisher", &publisher.id).await?
+        {
             out.push(Member {
                 email: invitation.email,
                 role: parse_role(&invitation.role)?,

@@ -9,6 +9,7 @@ use sea_orm::{
 use crate::accounts::Account;
 use crate::entity::{invitations, publisher_members, publishers, tenant_members, tenants, users};
 use crate::secret::new_id;
+use crate::tenants::{insert_tenant, sandbox_slug, tenant_name, tenant_slug, NewTenant};
 use crate::{mail, Engine, EngineError, EngineResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub struct TenantMembership {
     pub slug: String,
     pub name: String,
     pub role: TenantRole,
+    /// A publisher's sandbox (run by its members).
+    pub sandbox: bool,
 }
 
 /// What became of the admin named when a tenant was created.
@@ -59,6 +62,21 @@ fn parse_name(input: &str) -> EngineResult<String> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// Invitations to a publisher (`kind` "publisher") or tenant ("tenant")
+/// that wait for sign-up.
+pub(crate) async fn pending_invitations(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    target_id: &str,
+) -> EngineResult<Vec<invitations::Model>> {
+    Ok(invitations::Entity::find()
+        .filter(invitations::Column::Kind.eq(kind))
+        .filter(invitations::Column::TargetId.eq(target_id))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .all(conn)
+        .await?)
 }
 
 impl Engine {
@@ -99,6 +117,18 @@ impl Engine {
             created_at: Set(now),
         }
         .insert(&txn)
+        .await?;
+        // Where its apps, drafts included, install before review.
+        insert_tenant(
+            &txn,
+            NewTenant {
+                slug: &sandbox_slug(&publisher.slug),
+                name: &format!("{} sandbox", publisher.name),
+                fhir_base_urls: &[],
+                sandbox_of: Some(&publisher.id),
+            },
+            now,
+        )
         .await?;
         txn.commit().await?;
         Ok(PublisherMembership {
@@ -141,7 +171,8 @@ impl Engine {
         Ok(out)
     }
 
-    /// The tenants `account` belongs to, by name.
+    /// The tenants `account` belongs to, by name: its memberships and the
+    /// sandboxes of its publishers.
     pub async fn list_tenant_memberships(
         &self,
         account: &Account,
@@ -150,13 +181,34 @@ impl Engine {
             .filter(tenant_members::Column::UserId.eq(account.id.clone()))
             .all(self.db())
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let publisher_ids: Vec<String> = publisher_members::Entity::find()
+            .filter(publisher_members::Column::UserId.eq(account.id.clone()))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| m.publisher_id)
+            .collect();
+        let sandboxes = tenants::Entity::find()
+            .filter(tenants::Column::SandboxPublisherId.is_in(publisher_ids))
+            .all(self.db())
+            .await?;
+        let mut out: Vec<TenantMembership> = sandboxes
+            .into_iter()
+            .map(|tenant| TenantMembership {
+                id: tenant.id,
+                slug: tenant.slug,
+                name: tenant.name,
+                role: TenantRole::Admin,
+                sandbox: true,
+            })
+            .collect();
         for member in rows {
             if let Some(tenant) = tenants::Entity::find_by_id(member.tenant_id.clone())
                 .one(self.db())
                 .await?
             {
                 out.push(TenantMembership {
+                    sandbox: tenant.sandbox_publisher_id.is_some(),
                     id: tenant.id,
                     slug: tenant.slug,
                     name: tenant.name,
@@ -175,6 +227,7 @@ impl Engine {
     pub async fn list_tenants(&self, account: &Account) -> EngineResult<Vec<tenants::Model>> {
         require_platform_admin(account)?;
         Ok(tenants::Entity::find()
+            .filter(tenants::Column::SandboxPublisherId.is_null())
             .order_by_asc(tenants::Column::Name)
             .all(self.db())
             .await?)
@@ -203,30 +256,22 @@ impl Engine {
         name: &str,
         admin_email: &str,
     ) -> EngineResult<TenantAdmin> {
-        let slug = parse_slug(slug)?;
-        let name = parse_name(name)?;
+        let slug = tenant_slug(slug)?;
+        let name = tenant_name(name)?;
         let admin_email = Email::parse(admin_email)
             .map_err(|e| EngineError::invalid("admin_email", e.to_string()))?;
         let now = self.now();
         let txn = self.begin_write().await?;
-        if tenants::Entity::find()
-            .filter(tenants::Column::Slug.eq(slug.as_str()))
-            .one(&txn)
-            .await?
-            .is_some()
-        {
-            return Err(EngineError::conflict(
-                "slug",
-                format!("The tenant `{slug}` exists already."),
-            ));
-        }
-        let tenant = tenants::ActiveModel {
-            id: Set(new_id("ten")),
-            slug: Set(slug.to_string()),
-            name: Set(name.clone()),
-            created_at: Set(now),
-        }
-        .insert(&txn)
+        let tenant = insert_tenant(
+            &txn,
+            NewTenant {
+                slug: slug.as_str(),
+                name: &name,
+                fhir_base_urls: &[],
+                sandbox_of: None,
+            },
+            now,
+        )
         .await?;
         let existing = users::Entity::find()
             .filter(users::Column::Email.eq(admin_email.as_str()))

@@ -8,11 +8,12 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use crate::accounts::Account;
 use crate::audit;
 use crate::entity::{installs, tenant_keys, tenants};
+use crate::registry_watch::CachedKey;
 use crate::secret::{new_id, random_token, token_hash};
 use crate::sql::Sql;
+use crate::tenancy::Tenant;
 use crate::{Engine, EngineError, EngineResult};
 
 /// The prefix of every tenant API key, so that scanners can spot a leak.
@@ -34,6 +35,7 @@ pub struct TenantPrincipal {
     pub tenant_id: String,
     pub tenant_slug: String,
     pub key_id: String,
+    pub key_name: String,
     pub scopes: Vec<TokenScope>,
 }
 
@@ -143,12 +145,11 @@ impl Engine {
     /// A new key for the tenant's EHR; the key is returned this once.
     pub async fn create_tenant_key(
         &self,
-        account: &Account,
-        tenant_slug: &str,
+        tenant: &Tenant,
         name: &str,
         scopes: &[String],
     ) -> EngineResult<(TenantKeyInfo, String)> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+        let account = tenant.require_member_admin()?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(EngineError::invalid(
@@ -162,7 +163,7 @@ impl Engine {
         let txn = self.begin_write().await?;
         let row = tenant_keys::ActiveModel {
             id: Set(new_id("key")),
-            tenant_id: Set(tenant.id.clone()),
+            tenant_id: Set(tenant.id().to_owned()),
             name: Set(name.to_owned()),
             token_hash: Set(token_hash(&key)),
             scopes: Set(TokenScope::join(&scopes)),
@@ -176,9 +177,8 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event::in_tenant(
-                Some(account),
-                &tenant.id,
+            audit::Event::by(
+                tenant,
                 "key.created",
                 ("tenant_key", &row.id),
                 serde_json::json!({ "name": row.name, "scopes": row.scopes }),
@@ -190,14 +190,10 @@ impl Engine {
     }
 
     /// The tenant's keys that are not revoked, newest first.
-    pub async fn list_tenant_keys(
-        &self,
-        account: &Account,
-        tenant_slug: &str,
-    ) -> EngineResult<Vec<TenantKeyInfo>> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+    pub async fn list_tenant_keys(&self, tenant: &Tenant) -> EngineResult<Vec<TenantKeyInfo>> {
+        tenant.require_member_admin()?;
         tenant_keys::Entity::find()
-            .filter(tenant_keys::Column::TenantId.eq(tenant.id))
+            .filter(tenant_keys::Column::TenantId.eq(tenant.id()))
             .filter(tenant_keys::Column::RevokedAt.is_null())
             .order_by_desc(tenant_keys::Column::CreatedAt)
             .all(self.db())
@@ -208,19 +204,14 @@ impl Engine {
     }
 
     /// Revokes one of the tenant's keys; it stops working at once.
-    pub async fn revoke_tenant_key(
-        &self,
-        account: &Account,
-        tenant_slug: &str,
-        key_id: &str,
-    ) -> EngineResult<()> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+    pub async fn revoke_tenant_key(&self, tenant: &Tenant, key_id: &str) -> EngineResult<()> {
+        tenant.require_member_admin()?;
         let now = self.now();
         let txn = self.begin_write().await?;
         let row = tenant_keys::Entity::find_by_id(key_id.to_owned())
             .one(&txn)
             .await?
-            .filter(|k| k.tenant_id == tenant.id && k.revoked_at.is_none())
+            .filter(|k| k.tenant_id == tenant.id() && k.revoked_at.is_none())
             .ok_or_else(|| EngineError::not_found("The tenant has no live key by that id."))?;
         let mut active: tenant_keys::ActiveModel = row.into();
         active.revoked_at = Set(Some(now));
@@ -228,9 +219,8 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event::in_tenant(
-                Some(account),
-                &tenant.id,
+            audit::Event::by(
+                tenant,
                 "key.revoked",
                 ("tenant_key", &row.id),
                 serde_json::json!({ "name": row.name }),
@@ -238,6 +228,7 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
+        self.registry_changed();
         Ok(())
     }
 
@@ -247,8 +238,21 @@ impl Engine {
         if !bearer.starts_with(TENANT_KEY_PREFIX) {
             return Err(invalid());
         }
+        let hash = token_hash(bearer);
+        let generation = self.registry_generation().await?;
+        let now = self.now();
+        // Checked already under this generation, and its last use is
+        // recent enough: no database work at all.
+        let recently = |at: Option<DateTime<Utc>>| {
+            at.is_some_and(|at| now - at < chrono::Duration::minutes(1))
+        };
+        if let Some(cached) = self.registry_watch().key(&hash) {
+            if recently(cached.last_used_at) {
+                return Ok(cached.principal);
+            }
+        }
         let row = tenant_keys::Entity::find()
-            .filter(tenant_keys::Column::TokenHash.eq(token_hash(bearer)))
+            .filter(tenant_keys::Column::TokenHash.eq(hash.clone()))
             .one(self.db())
             .await?
             .filter(|k| k.revoked_at.is_none())
@@ -257,22 +261,30 @@ impl Engine {
             .one(self.db())
             .await?
             .ok_or_else(invalid)?;
-        let now = self.now();
-        if row
-            .last_used_at
-            .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
-        {
+        let mut last_used_at = row.last_used_at;
+        if !recently(last_used_at) {
             let mut active: tenant_keys::ActiveModel = row.clone().into();
             active.last_used_at = Set(Some(now));
             active.update(self.db()).await?;
+            last_used_at = Some(now);
         }
         let info = TenantKeyInfo::try_from(row)?;
-        Ok(TenantPrincipal {
+        let principal = TenantPrincipal {
             tenant_id: tenant.id,
             tenant_slug: tenant.slug,
             key_id: info.id,
+            key_name: info.name,
             scopes: info.scopes,
-        })
+        };
+        self.registry_watch().remember_key(
+            hash,
+            CachedKey {
+                principal: principal.clone(),
+                last_used_at,
+            },
+            generation,
+        );
+        Ok(principal)
     }
 
     /// One registration from a row of [`REGISTRATION_SELECT`].

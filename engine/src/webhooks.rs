@@ -22,9 +22,9 @@ use sea_orm::{
 };
 use sha2::Sha256;
 
-use crate::accounts::Account;
 use crate::entity::{installs, webhook_deliveries, webhooks};
 use crate::secret::{new_id, random_token};
+use crate::tenancy::Tenant;
 use crate::{audit, Engine, EngineError, EngineResult};
 
 /// How long a claimed delivery is left to its process before another may
@@ -138,13 +138,8 @@ impl Engine {
 
     /// Sets the tenant's webhook URL (https; the server-side fetch rules
     /// apply at delivery) and returns its new signing secret, this once.
-    pub async fn set_webhook(
-        &self,
-        account: &Account,
-        tenant_slug: &str,
-        url: &str,
-    ) -> EngineResult<String> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+    pub async fn set_webhook(&self, tenant: &Tenant, url: &str) -> EngineResult<String> {
+        tenant.require_member_admin()?;
         let parsed = url::Url::parse(url.trim())
             .ok()
             .filter(|u| {
@@ -160,7 +155,7 @@ impl Engine {
         let now = self.now();
         let txn = self.begin_write().await?;
         let existing = webhooks::Entity::find()
-            .filter(webhooks::Column::TenantId.eq(tenant.id.clone()))
+            .filter(webhooks::Column::TenantId.eq(tenant.id()))
             .one(&txn)
             .await?;
         let hook = match existing {
@@ -173,7 +168,7 @@ impl Engine {
             None => {
                 webhooks::ActiveModel {
                     id: Set(new_id("whk")),
-                    tenant_id: Set(tenant.id.clone()),
+                    tenant_id: Set(tenant.id().to_owned()),
                     url: Set(parsed.to_string()),
                     nonce: Set(random_token()),
                     created_at: Set(now),
@@ -185,9 +180,8 @@ impl Engine {
         audit::record(
             &txn,
             now,
-            audit::Event::in_tenant(
-                Some(account),
-                &tenant.id,
+            audit::Event::by(
+                tenant,
                 "webhook.set",
                 ("webhook", &hook.id),
                 serde_json::json!({ "url": hook.url }),
@@ -199,14 +193,10 @@ impl Engine {
     }
 
     /// The tenant's webhook and its latest deliveries; `None` when unset.
-    pub async fn webhook(
-        &self,
-        account: &Account,
-        tenant_slug: &str,
-    ) -> EngineResult<Option<WebhookView>> {
-        let tenant = self.admin_tenant(account, tenant_slug).await?;
+    pub async fn webhook(&self, tenant: &Tenant) -> EngineResult<Option<WebhookView>> {
+        tenant.require_member_admin()?;
         let Some(hook) = webhooks::Entity::find()
-            .filter(webhooks::Column::TenantId.eq(tenant.id))
+            .filter(webhooks::Column::TenantId.eq(tenant.id()))
             .one(self.db())
             .await?
         else {

@@ -10,6 +10,7 @@ mod m20261201_000004_audit;
 mod m20261201_000005_media;
 mod m20261201_000006_installs;
 mod m20261201_000007_webhooks;
+mod m20261201_000008_tenancy;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_media::Migration),
             Box::new(m20261201_000006_installs::Migration),
             Box::new(m20261201_000007_webhooks::Migration),
+            Box::new(m20261201_000008_tenancy::Migration),
         ]
     }
 }

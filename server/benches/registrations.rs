@@ -61,13 +61,14 @@ async fn seed(engine: &Engine, tenants: usize, apps: usize) -> Result<Vec<String
         engine
             .create_tenant_as_operator(&tenant, &format!("Tenant {t}"), "bench-admin@sidecar.test")
             .await?;
+        let context = engine.tenant(&admin, &tenant).await?;
         for a in 0..apps {
             engine
-                .install_app(&admin, &tenant, &format!("app-{a}"), None)
+                .install_app(&context, &format!("app-{a}"), None)
                 .await?;
         }
         let (_, key) = engine
-            .create_tenant_key(&admin, &tenant, "EHR", &["registrations:read".to_owned()])
+            .create_tenant_key(&context, "EHR", &["registrations:read".to_owned()])
             .await?;
         keys.push(key);
         if (t + 1) % 100 == 0 {

@@ -73,6 +73,7 @@ pub async fn build(
         leptos: leptos.clone(),
         config: Arc::new(config),
         metrics,
+        registry_pages: Arc::default(),
     };
     let router = http::router(state, sessions.clone());
     Ok(Sidecar {

@@ -76,6 +76,20 @@ async fn install(app: &TestApp, token: &str, tenant: &str, body: Value) -> (Stat
     .await
 }
 
+/// A tenant key with `installs:write`, for an EHR that installs.
+async fn installs_key(app: &TestApp, token: &str, tenant: &str) -> String {
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/{tenant}/keys"),
+            Some(token),
+            Some(json!({"name": "Installer", "scopes": ["installs:write"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["key"].as_str().unwrap().to_owned()
+}
+
 async fn key(app: &TestApp, token: &str, tenant: &str) -> String {
     let (status, body) = app
         .api(
@@ -382,9 +396,16 @@ async fn another_tenants_ids_are_never_found() {
     }
     // South's admin on north's routes: north does not exist for them.
     for (method, path) in [
+        (Method::GET, "/api/v1/tenants/north".to_owned()),
+        (Method::GET, "/api/v1/tenants/north/members".to_owned()),
+        (
+            Method::DELETE,
+            "/api/v1/tenants/north/members/admin@north.example.org".to_owned(),
+        ),
         (Method::GET, "/api/v1/tenants/north/installs".to_owned()),
         (Method::GET, "/api/v1/tenants/north/keys".to_owned()),
         (Method::GET, "/api/v1/tenants/north/audit".to_owned()),
+        (Method::GET, "/api/v1/tenants/north/webhook".to_owned()),
         (
             Method::POST,
             format!("/api/v1/tenants/north/installs/{id}/suspend"),
@@ -397,7 +418,40 @@ async fn another_tenants_ids_are_never_found() {
         let (status, body) = app.api(method, &path, Some(&w.admin_b), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
     }
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            "/api/v1/tenants/north",
+            json!({"name": "Taken", "fhir_base_urls": []}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/tenants/north/members",
+            json!({"email": "spy@example.org", "role": "admin"}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/tenants/north/webhook",
+            json!({"url": "https://spy.example.org/hook"}),
+        ),
+    ] {
+        let (status, body) = app.api(method, path, Some(&w.admin_b), Some(body)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
     let (status, _) = install(&app, &w.admin_b, "north", json!({"app": "labs"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // South's key, even one allowed to install, does not reach north.
+    let south_installer = installs_key(&app, &w.admin_b, "south").await;
+    let (status, _) = install(&app, &south_installer, "north", json!({"app": "labs"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/south/installs/{id}/suspend"),
+            Some(&south_installer),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // South's key sees none of north's registrations.
     let (_, page) = app
@@ -443,7 +497,7 @@ async fn another_tenants_ids_are_never_found() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(csv.as_str().unwrap().starts_with("at,actor,action"));
+    assert!(csv.as_str().unwrap().starts_with("at,actor,origin,action"));
 
     // Nothing changed in north.
     let (_, installs) = app

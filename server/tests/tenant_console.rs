@@ -44,6 +44,10 @@ async fn north_admin(app: &TestApp) -> engine::accounts::Account {
     app.account("admin@north.example.org").await
 }
 
+async fn north(app: &TestApp, admin: &engine::accounts::Account) -> engine::tenancy::Tenant {
+    app.engine.tenant(admin, "north").await.unwrap()
+}
+
 #[tokio::test]
 async fn an_admin_approves_an_install_with_less_than_asked() {
     let app = spawn_app().await;
@@ -91,7 +95,11 @@ async fn an_admin_approves_an_install_with_less_than_asked() {
     console.assert_contains("user/Observation.rs");
     console.assert_contains("user/Condition.rs");
     let admin = north_admin(&app).await;
-    let installs = app.engine.list_installs(&admin, "north").await.unwrap();
+    let installs = app
+        .engine
+        .list_installs(&north(&app, &admin).await)
+        .await
+        .unwrap();
     assert_eq!(
         installs[0].granted_scope.to_string(),
         "launch user/Observation.rs user/Condition.rs"
@@ -100,8 +108,7 @@ async fn an_admin_approves_an_install_with_less_than_asked() {
     // A revoked install cannot be suspended.
     app.engine
         .change_install(
-            &admin,
-            "north",
+            &north(&app, &admin).await,
             &installs[0].id,
             engine::installs::InstallAction::Revoke,
         )
@@ -161,12 +168,20 @@ async fn an_admin_approves_an_install_with_less_than_asked() {
     let csv = app.get("/t/north/admin/audit.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
     let lines: Vec<&str> = csv.body.lines().collect();
-    assert_eq!(lines[0], "at,actor,action,target_type,target_id,detail");
+    assert_eq!(
+        lines[0],
+        "at,actor,origin,action,target_type,target_id,detail"
+    );
+    // Changes asked over HTTP name the client's address.
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("admin@north.example.org,127.0.0.1,install.created,")));
     for action in ["install.created", "install.revoked", "key.created"] {
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains(&format!("admin@north.example.org,{action},"))),
+                .any(|l| l.contains("admin@north.example.org,")
+                    && l.contains(&format!(",{action},"))),
             "{action} missing from {lines:?}"
         );
     }
@@ -179,7 +194,7 @@ async fn the_developer_takes_a_secret_and_strangers_see_no_console() {
     let admin = north_admin(&app).await;
     let install = app
         .engine
-        .install_app(&admin, "north", "watch", None)
+        .install_app(&north(&app, &admin).await, "watch", None)
         .await
         .unwrap();
 
@@ -224,7 +239,11 @@ async fn the_developer_takes_a_secret_and_strangers_see_no_console() {
         )
         .await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER);
-    let installs = app.engine.list_installs(&admin, "north").await.unwrap();
+    let installs = app
+        .engine
+        .list_installs(&north(&app, &admin).await)
+        .await
+        .unwrap();
     assert_eq!(installs[0].state, "active");
 }
 

@@ -19,8 +19,11 @@ pub fn Field(
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] minlength: Option<usize>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// For a page with two fields of the same name in different forms.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = format!("field-{}", id.unwrap_or(name));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = match (hint.is_some(), error.is_some()) {

@@ -105,7 +105,8 @@ fn Memberships(account: AccountView) -> impl IntoView {
             <h3>"Publisher organisations"</h3>
             {membership_list(account.publishers, "You are not a member of any publisher organisation yet.", |m| Some(format!("/dev/publishers/{}", m.slug)))}
             <h3>"Health systems"</h3>
-            {membership_list(account.tenants, "You are not a member of any health system yet.", |m| (m.role == "admin").then(|| format!("/t/{}/admin", m.slug)))}
+            {membership_list(account.tenants, "You are not a member of any health system yet.", |m| Some(format!("/t/{}/admin", m.slug)))}
+            <p><a href="/account/tenant-applications">"Apply for a tenant for your health system"</a></p>
         </section>
     }
 }

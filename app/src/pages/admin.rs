@@ -3,13 +3,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{admin_tenants, load_page};
+use crate::api::{admin_tenants, load_page, pending_tenant_applications};
 use crate::components::form::{Field, FlashMessage};
+use crate::model::{ApplicationRow, Flash};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let state = Resource::new(|| (), |_| load_page("admin".to_owned()));
+    let state = Resource::new(|| (), |_| load_page("admin admin-applications".to_owned()));
     let tenants = Resource::new(|| (), |_| admin_tenants());
+    let applications = Resource::new(|| (), |_| pending_tenant_applications());
     view! {
         <Title text="Platform console"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -30,13 +32,15 @@ pub fn AdminPage() -> impl IntoView {
                     }.into_any();
                 };
                 let flash = state.flash;
+                let applications = applications.await.unwrap_or_default();
                 view! {
                     <div class="page-header">
                         <h1>"Platform console"</h1>
                         <p class="muted">"Health systems (tenants) on this Sidecar."</p>
                     </div>
                     <FlashMessage flash=flash.clone()/>
-                    <div class="grid-2">
+                    <Applications applications flash=flash.clone()/>
+                    <div class="grid-2 section-gap">
                         <section class="card" aria-labelledby="tenants-title">
                             <h2 id="tenants-title">"Tenants"</h2>
                             {if tenants.is_empty() {
@@ -67,5 +71,50 @@ pub fn AdminPage() -> impl IntoView {
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+/// Health systems waiting for a decision.
+#[component]
+fn Applications(applications: Vec<ApplicationRow>, flash: Flash) -> impl IntoView {
+    let reason_error = (flash.form == "admin-applications")
+        .then(|| flash.error("reason"))
+        .flatten();
+    view! {
+        <section class="card" aria-labelledby="applications-title">
+            <h2 id="applications-title">"Applications"</h2>
+            {if applications.is_empty() {
+                view! { <p class="muted">"No health system is waiting."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="install-list">{applications.into_iter().map(|a| {
+                        let base = format!("/admin/applications/{}", a.id);
+                        let reason_id = format!("reason-{}", a.id);
+                        view! {
+                            <li class="install">
+                                <div class="install-head">
+                                    <h3>{a.name}</h3>
+                                    <code>{a.slug}</code>
+                                    <span class="muted">{format!("{} · {}", a.applicant, a.created)}</span>
+                                </div>
+                                <ul>{a.fhir_base_urls.into_iter().map(|u| view! { <li><code>{u}</code></li> }).collect_view()}</ul>
+                                {(!a.message.is_empty()).then(|| view! { <p>{a.message}</p> })}
+                                <div class="actions">
+                                    <form method="post" action=format!("{base}/approve")>
+                                        <button class="button button-primary" type="submit">"Approve"</button>
+                                    </form>
+                                    <form method="post" action=format!("{base}/reject") class="decline-form">
+                                        <label class="visually-hidden" for=reason_id.clone()>"Reason"</label>
+                                        <input id=reason_id type="text" name="reason" placeholder="Why not (sent to the applicant)"/>
+                                        <button class="button button-danger" type="submit">"Decline"</button>
+                                    </form>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                    {reason_error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                }.into_any()
+            }}
+        </section>
     }
 }

@@ -263,6 +263,14 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
         </div>
         <section class="card section-gap" aria-labelledby="installs-title">
             <h2 id="installs-title">"Installs"</h2>
+            {(!app.installs.iter().any(|i| i.tenant == app.sandbox)).then(|| view! {
+                <form method="post" action=format!("/t/{}/admin/installs", app.sandbox) class="notice notice-info">
+                    <p>"Try the app before review: install the draft in your publisher's sandbox. It gets its own client id there at once and follows every save of the draft."</p>
+                    <input type="hidden" name="app" value=app.slug.clone()/>
+                    <input type="hidden" name="all_scopes" value="1"/>
+                    <button class="button button-secondary" type="submit">"Install in the sandbox"</button>
+                </form>
+            })}
             {if app.installs.is_empty() {
                 view! { <p class="muted">"No health system has installed the app yet."</p> }.into_any()
             } else {

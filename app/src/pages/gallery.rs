@@ -172,7 +172,8 @@ pub fn AppPage() -> impl IntoView {
                     .await
                     .ok()
                     .and_then(|s| s.account)
-                    .map(|a| a.tenants.into_iter().filter(|t| t.role == "admin").collect())
+                    // Sandboxes take their publisher's drafts, from the developer console.
+                    .map(|a| a.tenants.into_iter().filter(|t| t.role == "admin" && !t.sandbox).collect())
                     .unwrap_or_default();
                 match details.await.ok().flatten() {
                     Some(app) => view! { <AppDetailsView app admin_of/> }.into_any(),

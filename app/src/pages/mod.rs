@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod apply;
 pub mod auth;
 pub mod dev;
 pub mod gallery;

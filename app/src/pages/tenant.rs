@@ -20,6 +20,23 @@ const KEY_SCOPES: &[(&str, &str)] = &[
     ("installs:write", "Install and change apps"),
 ];
 
+/// Version 0 is the draft a sandbox runs.
+fn version_label(version: i32) -> String {
+    if version == 0 {
+        "the current draft".to_owned()
+    } else {
+        format!("version {version}")
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn log_in_first(next: String) -> AnyView {
     view! {
         <section class="empty-state">
@@ -34,7 +51,10 @@ fn log_in_first(next: String) -> AnyView {
 pub fn TenantConsolePage() -> impl IntoView {
     let params = use_params_map();
     let tenant = move || params.read().get("tenant").unwrap_or_default();
-    let state = Resource::new(|| (), |_| load_page("tenant".to_owned()));
+    let state = Resource::new(
+        || (),
+        |_| load_page("tenant tenant-settings tenant-members".to_owned()),
+    );
     let console = Resource::new(tenant, tenant_console);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -52,16 +72,35 @@ pub fn TenantConsolePage() -> impl IntoView {
     }
 }
 
+/// The flash when it is for `form`, else an empty one: each form on the
+/// console shows its own errors and values.
+fn flash_for(flash: &Flash, form: &str) -> Flash {
+    if flash.form == form {
+        flash.clone()
+    } else {
+        Flash::default()
+    }
+}
+
 #[component]
 fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
     let new_key = flash.values.get("new_key").cloned();
     let key_action = format!("/t/{}/admin/keys", console.slug);
     let slug = console.slug.clone();
+    let admin = console.admin;
+    let keys_flash = flash_for(&flash, "tenant");
+    let intro = if console.sandbox {
+        "Your publisher's sandbox: your apps install here at once, drafts included, so you can try them before review. The installed draft follows every save."
+    } else if admin {
+        "Tenant console: the apps your health system runs, and the keys your EHR uses."
+    } else {
+        "Tenant console (viewer): what your health system runs. Ask an admin to change anything."
+    };
     view! {
         <Title text=format!("{} · Tenant console", console.name)/>
         <div class="page-header">
             <h1>{console.name.clone()}</h1>
-            <p class="muted">"Tenant console: the apps your health system runs, and the keys your EHR uses."</p>
+            <p class="muted">{intro}</p>
         </div>
         <FlashMessage flash=flash.clone()/>
         {new_key.map(|key| view! {
@@ -73,45 +112,158 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
         <section class="card" aria-labelledby="installs-title">
             <h2 id="installs-title">"Installed apps"</h2>
             {if console.installs.is_empty() {
-                view! { <p class="muted">"No apps yet. Find one in the "<a href="/apps">"gallery"</a>" and install it from its page."</p> }.into_any()
+                if console.sandbox {
+                    view! { <p class="muted">"Nothing installed yet. Open one of your apps in the "<a href="/dev">"developer console"</a>" and install it here."</p> }.into_any()
+                } else {
+                    view! { <p class="muted">"No apps yet. Find one in the "<a href="/apps">"gallery"</a>" and install it from its page."</p> }.into_any()
+                }
             } else {
                 view! {
                     <ul class="install-list">
-                        {console.installs.into_iter().map(|install| view! { <InstallItem install tenant=slug.clone()/> }).collect_view()}
+                        {console.installs.into_iter().map(|install| view! { <InstallItem install tenant=slug.clone() admin/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
         </section>
-        <section class="card section-gap" aria-labelledby="keys-title">
-            <h2 id="keys-title">"API keys"</h2>
-            <p class="muted">"Your EHR reads the registrations with a key: "<code>"GET /api/v1/registrations"</code>" with "<code>"Authorization: Bearer <key>"</code>"."</p>
-            {(!console.keys.is_empty()).then(|| view! {
-                <div class="table-wrap"><table class="table">
-                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                    <tbody>{console.keys.into_iter().map(|key| view! { <KeyItem key tenant=console.slug.clone()/> }).collect_view()}</tbody>
-                </table></div>
-            })}
-            <form method="post" action=key_action class="stack section-gap" novalidate>
-                <Field label="Key name" name="name" value=flash.value("name") error=flash.error("name") hint="Which system uses it, e.g. the EHR's integration engine."/>
-                <fieldset class="field choices" class:field-invalid=flash.error("scopes").is_some()>
-                    <legend>"Scopes"</legend>
-                    <div class="choice-list">
-                        {KEY_SCOPES.iter().map(|(value, text)| view! {
-                            <label class="choice"><input type="checkbox" name="scopes" value=*value checked=*value == "registrations:read"/>{*text}</label>
-                        }).collect_view()}
-                    </div>
-                    {flash.error("scopes").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                </fieldset>
-                <button class="button button-secondary" type="submit">"Create key"</button>
-            </form>
-        </section>
-        <WebhookSection tenant=console.slug.clone() webhook=console.webhook flash=flash.clone()/>
+        <SettingsSection tenant=console.slug.clone() name=console.name.clone() urls=console.fhir_base_urls admin flash=flash_for(&flash, "tenant-settings")/>
+        {(!console.sandbox).then(|| view! {
+            <MembersSection tenant=console.slug.clone() members=console.members admin flash=flash_for(&flash, "tenant-members")/>
+        })}
+        {admin.then(|| view! {
+            <section class="card section-gap" aria-labelledby="keys-title">
+                <h2 id="keys-title">"API keys"</h2>
+                <p class="muted">"Your EHR reads the registrations with a key: "<code>"GET /api/v1/registrations"</code>" with "<code>"Authorization: Bearer <key>"</code>"."</p>
+                {(!console.keys.is_empty()).then(|| view! {
+                    <div class="table-wrap"><table class="table">
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                        <tbody>{console.keys.into_iter().map(|key| view! { <KeyItem key tenant=console.slug.clone()/> }).collect_view()}</tbody>
+                    </table></div>
+                })}
+                <form method="post" action=key_action class="stack section-gap" novalidate>
+                    <Field label="Key name" name="name" value=keys_flash.value("name") error=keys_flash.error("name") hint="Which system uses it, e.g. the EHR's integration engine."/>
+                    <fieldset class="field choices" class:field-invalid=keys_flash.error("scopes").is_some()>
+                        <legend>"Scopes"</legend>
+                        <div class="choice-list">
+                            {KEY_SCOPES.iter().map(|(value, text)| view! {
+                                <label class="choice"><input type="checkbox" name="scopes" value=*value checked=*value == "registrations:read"/>{*text}</label>
+                            }).collect_view()}
+                        </div>
+                        {keys_flash.error("scopes").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    </fieldset>
+                    <button class="button button-secondary" type="submit">"Create key"</button>
+                </form>
+            </section>
+            <WebhookSection tenant=console.slug.clone() webhook=console.webhook flash=keys_flash.clone()/>
+        })}
         <section class="card section-gap" aria-labelledby="audit-title">
             <h2 id="audit-title">"Audit log"</h2>
             <p><a href=format!("/t/{}/admin/audit.csv", console.slug) download>"Download the whole log (CSV)"</a></p>
             <ul class="activity">{console.activity.into_iter().map(|a| view! {
                 <li><span class="muted">{a.at}</span>" "<strong>{a.who}</strong>" "{a.what}</li>
             }).collect_view()}</ul>
+        </section>
+    }
+}
+
+/// The tenant's name and FHIR base URLs (the `aud` its apps name).
+#[component]
+fn SettingsSection(
+    tenant: String,
+    name: String,
+    urls: Vec<String>,
+    admin: bool,
+    flash: Flash,
+) -> impl IntoView {
+    let name = Some(flash.value("name"))
+        .filter(|v| !v.is_empty())
+        .unwrap_or(name);
+    let url_text = Some(flash.value("fhir_base_urls"))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| urls.join("\n"));
+    let url_error = flash.error("fhir_base_urls");
+    let url_invalid = url_error.is_some();
+    view! {
+        <section class="card section-gap" aria-labelledby="settings-title">
+            <h2 id="settings-title">"Settings"</h2>
+            {if admin {
+                view! {
+                    <form method="post" action=format!("/t/{tenant}/admin/settings") class="stack" novalidate>
+                        <Field label="Name" name="name" id="tenant-name" value=name error=flash.error("name")/>
+                        <div class="field" class:field-invalid=url_invalid>
+                            <label for="fhir-base-urls">"FHIR base URLs"</label>
+                            <textarea id="fhir-base-urls" name="fhir_base_urls" rows="3"
+                                aria-describedby="fhir-base-urls-hint" aria-invalid=url_invalid.then_some("true")>{url_text}</textarea>
+                            <p class="field-hint" id="fhir-base-urls-hint">"One per line, e.g. https://fhir.example.org/r4. Apps name one of these as the audience of their tokens."</p>
+                            {url_error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                        </div>
+                        <button class="button button-secondary" type="submit">"Save settings"</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
+                    <p>"FHIR base URLs:"</p>
+                    {if urls.is_empty() {
+                        view! { <p class="muted">"None set."</p> }.into_any()
+                    } else {
+                        view! { <ul>{urls.into_iter().map(|u| view! { <li><code>{u}</code></li> }).collect_view()}</ul> }.into_any()
+                    }}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Who belongs to the tenant, and (for admins) inviting by email.
+#[component]
+fn MembersSection(
+    tenant: String,
+    members: Vec<crate::model::MemberRow>,
+    admin: bool,
+    flash: Flash,
+) -> impl IntoView {
+    let remove = format!("/t/{tenant}/admin/members/remove");
+    let role = Some(flash.value("role"))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "viewer".to_owned());
+    view! {
+        <section class="card section-gap" aria-labelledby="members-title">
+            <h2 id="members-title">"Members"</h2>
+            <div class="table-wrap"><table class="table">
+                <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
+                    {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                <tbody>{members.into_iter().map(|m| {
+                    let remove = remove.clone();
+                    let email = m.email.clone();
+                    view! {
+                        <tr>
+                            <td>{m.email}</td>
+                            <td>{m.role}</td>
+                            <td>{if m.active { "member" } else { "invited" }}</td>
+                            {admin.then(|| view! {
+                                <td><form method="post" action=remove>
+                                    <input type="hidden" name="email" value=email/>
+                                    <button class="button button-quiet" type="submit">"Remove"</button>
+                                </form></td>
+                            })}
+                        </tr>
+                    }
+                }).collect_view()}</tbody>
+            </table></div>
+            {admin.then(|| view! {
+                <form method="post" action=format!("/t/{tenant}/admin/members") class="stack section-gap" novalidate>
+                    <Field label="Email" name="email" kind="email" value=flash.value("email") error=flash.error("email")
+                        hint="An existing account joins at once; anyone else is invited by mail."/>
+                    <fieldset class="field choices" class:field-invalid=flash.error("role").is_some()>
+                        <legend>"Role"</legend>
+                        <div class="choice-list">
+                            <label class="choice"><input type="radio" name="role" value="viewer" checked=role == "viewer"/>"Viewer: sees installs and the audit log"</label>
+                            <label class="choice"><input type="radio" name="role" value="admin" checked=role == "admin"/>"Admin: installs apps, manages keys and members"</label>
+                        </div>
+                        {flash.error("role").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    </fieldset>
+                    <button class="button button-secondary" type="submit">"Add member"</button>
+                </form>
+            })}
         </section>
     }
 }
@@ -152,7 +304,7 @@ fn WebhookSection(tenant: String, webhook: Option<WebhookRow>, flash: Flash) -> 
 }
 
 #[component]
-fn InstallItem(install: InstallRow, tenant: String) -> impl IntoView {
+fn InstallItem(install: InstallRow, tenant: String, admin: bool) -> impl IntoView {
     let base = format!("/t/{tenant}/admin/installs/{}", install.id);
     let action = |verb: &'static str, label: &'static str, class: &'static str| {
         view! {
@@ -167,7 +319,7 @@ fn InstallItem(install: InstallRow, tenant: String) -> impl IntoView {
             <div class="install-head">
                 <h3><a href=format!("/apps/{}", install.app)>{install.app_name.clone()}</a></h3>
                 <span class="badge">{install.state.clone()}</span>
-                <span class="muted">{format!("version {}", install.version)}</span>
+                <span class="muted">{version_label(install.version)}</span>
             </div>
             <p class="muted">"Client id "<code>{install.client_id.clone()}</code></p>
             <details>
@@ -180,16 +332,20 @@ fn InstallItem(install: InstallRow, tenant: String) -> impl IntoView {
                 <div class="notice notice-info">
                     <p><strong>{format!("Version {version} waits for your approval")}</strong>" — it asks for more than the installed one:"</p>
                     <crate::components::ChangeList changes/>
-                    <form method="post" action=format!("{base}/update")>
-                        <button class="button button-primary" type="submit">"Approve update"</button>
-                    </form>
+                    {admin.then(|| view! {
+                        <form method="post" action=format!("{base}/update")>
+                            <button class="button button-primary" type="submit">"Approve update"</button>
+                        </form>
+                    })}
                 </div>
             })}
-            <div class="actions">
-                {(state == "active").then(|| action("suspend", "Suspend", "button-secondary"))}
-                {(state == "suspended").then(|| action("resume", "Resume", "button-secondary"))}
-                {(state != "revoked").then(|| action("revoke", "Revoke", "button-danger"))}
-            </div>
+            {admin.then(|| view! {
+                <div class="actions">
+                    {(state == "active").then(|| action("suspend", "Suspend", "button-secondary"))}
+                    {(state == "suspended").then(|| action("resume", "Resume", "button-secondary"))}
+                    {(state != "revoked").then(|| action("revoke", "Revoke", "button-danger"))}
+                </div>
+            })}
         </li>
     }
 }
@@ -246,7 +402,7 @@ fn ApproveView(preview: InstallPreview, flash: Flash) -> impl IntoView {
         <nav class="breadcrumbs" aria-label="Breadcrumb"><a href=format!("/t/{}/admin", preview.tenant)>{preview.tenant_name.clone()}</a> " / " <span aria-current="page">{format!("Install {}", preview.app_name)}</span></nav>
         <div class="page-header">
             <h1>{format!("Install {} in {}", preview.app_name, preview.tenant_name)}</h1>
-            <p class="muted">{format!("Version {}. Grant what your health system is willing to share: the app asks for the scopes below.", preview.version)}</p>
+            <p class="muted">{format!("{}. Grant what your health system is willing to share: the app asks for the scopes below.", capitalised(&version_label(preview.version)))}</p>
         </div>
         <FlashMessage flash=flash.clone()/>
         <form method="post" action=action class="card stack" novalidate>

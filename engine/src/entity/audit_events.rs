@@ -17,6 +17,10 @@ pub struct Model {
     pub target_id: String,
     /// Particulars as a JSON object.
     pub detail: String,
+    /// The client address the change was asked from.
+    pub origin: Option<String>,
+    /// For actions by a tenant API key, the key's name at the time.
+    pub actor_key_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ pub mod mail_outbox;
 pub mod media;
 pub mod publisher_members;
 pub mod publishers;
+pub mod tenant_applications;
 pub mod tenant_keys;
 pub mod tenant_members;
 pub mod tenants;

@@ -8,6 +8,10 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// A JSON array of the tenant's FHIR base URLs.
+    pub fhir_base_urls: String,
+    /// Set for the sandbox tenant of a publisher organisation.
+    pub sandbox_publisher_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,3 +39,15 @@ pub fn version_rejected(slug: &str, number: i32, reason: &str) -> String {
 pub fn added_to_organisation(name: &str, role: &str, console: &str) -> String {
     format!("You were added to the publisher organisation \"{name}\" on Sidecar as {role}.\n\nIts apps are in your developer console: {console}\n{SIGNATURE}")
 }
+
+pub fn added_to_tenant(name: &str, role: &str, console: &str) -> String {
+    format!("You were added to the health system \"{name}\" on Sidecar as {role}.\n\nIts installs and settings are in the tenant console: {console}\n{SIGNATURE}")
+}
+
+pub fn tenant_application_approved(name: &str, console: &str) -> String {
+    format!("Your application is approved: the tenant \"{name}\" exists and you are its admin.\n\nOpen its console to install apps and invite your colleagues: {console}\n{SIGNATURE}")
+}
+
+pub fn tenant_application_rejected(name: &str, reason: &str) -> String {
+    format!("Your application for the tenant \"{name}\" was not approved.\n\nThe reviewer wrote: {reason}\n\nYou can apply again with the changes asked for.\n{SIGNATURE}")
+}

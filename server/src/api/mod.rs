@@ -6,6 +6,7 @@ mod error;
 mod json;
 mod publishers;
 mod registrations;
+mod tenant_context;
 pub(crate) mod tenants;
 
 use axum::routing::{delete, get, post, put};
@@ -15,6 +16,7 @@ use crate::http::AppState;
 
 pub use auth::Caller;
 pub use error::ApiError;
+pub use registrations::RegistryPages;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,6 +43,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/publisher/apps/{slug}/installs/{tenant}/secret",
             post(tenants::rotate_secret),
+        )
+        .route(
+            "/tenants/{tenant}",
+            get(tenants::get_tenant).put(tenants::put_tenant),
+        )
+        .route(
+            "/tenants/{tenant}/members",
+            get(tenants::members).post(tenants::invite),
+        )
+        .route(
+            "/tenants/{tenant}/members/{email}",
+            delete(tenants::remove_member),
         )
         .route(
             "/tenants/{tenant}/installs",

@@ -3,11 +3,15 @@
 //! opaque cursor, filter with `updated_since`, and answer `304` when
 //! `If-None-Match` names the page's ETag.
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use domain::TokenScope;
 use engine::registry::{Registration, RegistrationCursor, TenantPrincipal};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -79,39 +83,98 @@ pub struct ListParams {
     pub limit: Option<u64>,
 }
 
-/// A JSON body with a strong ETag; `304` when the client has it already.
-fn with_etag<T: Serialize>(headers: &HeaderMap, body: &T) -> Result<Response, ApiError> {
-    let bytes = serde_json::to_vec(body)
-        .map_err(|e| ApiError::from(engine::EngineError::Unexpected(e.into())))?;
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let etag_value = HeaderValue::from_str(&etag)
-        .map_err(|e| ApiError::from(engine::EngineError::Unexpected(e.into())))?;
-    if cached {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+/// A JSON body and its strong ETag (a hash of the body).
+#[derive(Clone)]
+struct Tagged {
+    etag: HeaderValue,
+    body: Bytes,
+}
+
+impl Tagged {
+    fn new<T: Serialize>(body: &T) -> Result<Self, ApiError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| ApiError::from(engine::EngineError::Unexpected(e.into())))?;
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
+        let etag = HeaderValue::from_str(&etag)
+            .map_err(|e| ApiError::from(engine::EngineError::Unexpected(e.into())))?;
+        Ok(Self {
+            etag,
+            body: Bytes::from(bytes),
+        })
     }
-    Ok((
-        [
-            (header::ETAG, etag_value),
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+
+    /// `304` when `If-None-Match` names the ETag, else the body.
+    fn answer(self, headers: &HeaderMap) -> Response {
+        let etag = self.etag.as_bytes();
+        let known = headers
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .map(|t| t.trim_ascii())
+            .any(|t| t == etag || t == b"*");
+        if known {
+            return (StatusCode::NOT_MODIFIED, [(header::ETAG, self.etag)]).into_response();
+        }
+        (
+            [
+                (header::ETAG, self.etag),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+            ],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+/// Registry pages already answered, by tenant and query, each with the
+/// registry generation it was built under (see
+/// `engine::registry_watch`): EHRs poll the same pages over and over, and
+/// while nothing changes the answer, ETag included, comes from memory.
+#[derive(Default)]
+pub struct RegistryPages {
+    pages: Mutex<HashMap<String, (u64, Tagged)>>,
+}
+
+/// Enough for every page of a thousand tenants polled a few ways.
+const PAGE_CAPACITY: usize = 8192;
+
+impl RegistryPages {
+    fn get(&self, key: &str, generation: u64) -> Option<Tagged> {
+        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages
+            .get(key)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, page)| page.clone())
+    }
+
+    fn put(&self, key: String, generation: u64, page: Tagged) {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.len() >= PAGE_CAPACITY {
+            pages.retain(|_, (g, _)| *g == generation);
+            if pages.len() >= PAGE_CAPACITY {
+                pages.clear();
+            }
+        }
+        pages.insert(key, (generation, page));
+    }
 }
 
 pub async fn list(
     State(state): State<AppState>,
     TenantKey(tenant): TenantKey,
     Query(params): Query<ListParams>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    tenant.require(TokenScope::RegistrationsRead)?;
+    let generation = state.engine.registry_generation().await?;
+    let key = format!("{}?{}", tenant.tenant_id, query.unwrap_or_default());
+    if let Some(page) = state.registry_pages.get(&key, generation) {
+        return Ok(page.answer(&headers));
+    }
     let cursor = match params.cursor.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
@@ -147,7 +210,9 @@ pub async fn list(
             .collect::<Vec<_>>(),
         next_cursor: next.map(|c| c.encode()),
     };
-    with_etag(&headers, &page)
+    let page = Tagged::new(&page)?;
+    state.registry_pages.put(key, generation, page.clone());
+    Ok(page.answer(&headers))
 }
 
 pub async fn get(
@@ -160,5 +225,5 @@ pub async fn get(
         .engine
         .registration_by_client_id(&tenant, &client_id)
         .await?;
-    with_etag(&headers, &Json(RegistrationResponse::from(registration)).0)
+    Ok(Tagged::new(&RegistrationResponse::from(registration))?.answer(&headers))
 }

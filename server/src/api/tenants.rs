@@ -12,7 +12,11 @@ use engine::installs::{InstallAction, InstallView};
 use engine::registry::TenantKeyInfo;
 use serde::{Deserialize, Serialize};
 
+use engine::tenancy::Tenant;
+
 use super::json::JsonBody;
+use super::publishers::{InviteRequest, MemberResponse};
+use super::tenant_context::{InstallsTenant, MemberTenant};
 use super::{ApiError, Caller, Page};
 use crate::http::AppState;
 
@@ -76,11 +80,9 @@ pub struct InstallRequest {
 
 pub async fn list_installs(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    InstallsTenant(tenant): InstallsTenant,
 ) -> Result<Json<Page<InstallResponse>>, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
-    let installs = state.engine.list_installs(&caller.account, &tenant).await?;
+    let installs = state.engine.list_installs(&tenant).await?;
     Ok(Json(Page {
         items: installs.into_iter().map(Into::into).collect(),
         next_cursor: None,
@@ -89,69 +91,58 @@ pub async fn list_installs(
 
 pub async fn install(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    InstallsTenant(tenant): InstallsTenant,
     JsonBody(body): JsonBody<InstallRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
     let install = state
         .engine
-        .install_app(&caller.account, &tenant, &body.app, body.scope.as_deref())
+        .install_app(&tenant, &body.app, body.scope.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(InstallResponse::from(install))))
 }
 
 async fn change(
     state: AppState,
-    caller: engine::tokens::TokenPrincipal,
-    tenant: String,
+    tenant: Tenant,
     id: String,
     action: InstallAction,
 ) -> Result<Json<InstallResponse>, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
-    let install = state
-        .engine
-        .change_install(&caller.account, &tenant, &id, action)
-        .await?;
+    let install = state.engine.change_install(&tenant, &id, action).await?;
     Ok(Json(install.into()))
 }
 
 pub async fn suspend(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, id)): Path<(String, String)>,
+    InstallsTenant(tenant): InstallsTenant,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<InstallResponse>, ApiError> {
-    change(state, caller, tenant, id, InstallAction::Suspend).await
+    change(state, tenant, id, InstallAction::Suspend).await
 }
 
 pub async fn resume(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, id)): Path<(String, String)>,
+    InstallsTenant(tenant): InstallsTenant,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<InstallResponse>, ApiError> {
-    change(state, caller, tenant, id, InstallAction::Resume).await
+    change(state, tenant, id, InstallAction::Resume).await
 }
 
 /// `POST …/installs/{id}/update`: move to the version waiting for approval.
 pub async fn update(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, id)): Path<(String, String)>,
+    InstallsTenant(tenant): InstallsTenant,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<InstallResponse>, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
-    let install = state
-        .engine
-        .approve_install_update(&caller.account, &tenant, &id)
-        .await?;
+    let install = state.engine.approve_install_update(&tenant, &id).await?;
     Ok(Json(install.into()))
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, id)): Path<(String, String)>,
+    InstallsTenant(tenant): InstallsTenant,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<InstallResponse>, ApiError> {
-    change(state, caller, tenant, id, InstallAction::Revoke).await
+    change(state, tenant, id, InstallAction::Revoke).await
 }
 
 #[derive(Debug, Serialize)]
@@ -188,14 +179,9 @@ pub struct KeyRequest {
 
 pub async fn list_keys(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    MemberTenant(tenant): MemberTenant,
 ) -> Result<Json<Page<KeyResponse>>, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
-    let keys = state
-        .engine
-        .list_tenant_keys(&caller.account, &tenant)
-        .await?;
+    let keys = state.engine.list_tenant_keys(&tenant).await?;
     Ok(Json(Page {
         items: keys.into_iter().map(Into::into).collect(),
         next_cursor: None,
@@ -204,14 +190,12 @@ pub async fn list_keys(
 
 pub async fn create_key(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    MemberTenant(tenant): MemberTenant,
     JsonBody(body): JsonBody<KeyRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
     let (info, key) = state
         .engine
-        .create_tenant_key(&caller.account, &tenant, &body.name, &body.scopes)
+        .create_tenant_key(&tenant, &body.name, &body.scopes)
         .await?;
     let mut response = KeyResponse::from(info);
     response.key = Some(key);
@@ -220,14 +204,10 @@ pub async fn create_key(
 
 pub async fn delete_key(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, id)): Path<(String, String)>,
+    MemberTenant(tenant): MemberTenant,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
-    state
-        .engine
-        .revoke_tenant_key(&caller.account, &tenant, &id)
-        .await?;
+    state.engine.revoke_tenant_key(&tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -276,7 +256,10 @@ pub async fn rotate_secret(
 pub struct AuditResponse {
     pub id: String,
     pub at: String,
-    pub actor: Option<String>,
+    /// An email, `API key "…"`, or `Sidecar` for what it did itself.
+    pub actor: String,
+    /// The client address the change was asked from.
+    pub origin: Option<String>,
     pub action: String,
     pub target_type: String,
     pub target_id: String,
@@ -293,23 +276,22 @@ pub struct AuditParams {
 /// `GET /tenants/{tenant}/audit[?format=csv]`: the tenant's audit log.
 pub async fn audit(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    MemberTenant(tenant): MemberTenant,
     axum::extract::Query(params): axum::extract::Query<AuditParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
     let entries = state
         .engine
-        .tenant_audit(&caller.account, &tenant, params.limit.unwrap_or(1000))
+        .tenant_audit(&tenant, params.limit.unwrap_or(1000))
         .await?;
     match params.format.as_deref() {
         None | Some("json") => Ok(Json(Page {
             items: entries
                 .into_iter()
                 .map(|e| AuditResponse {
+                    actor: e.actor(),
+                    origin: e.origin,
                     id: e.id,
                     at: timestamp(e.at),
-                    actor: e.actor_email,
                     action: e.action,
                     target_type: e.target_type,
                     target_id: e.target_id,
@@ -319,7 +301,7 @@ pub async fn audit(
             next_cursor: None,
         })
         .into_response()),
-        Some("csv") => Ok(csv_download(&tenant, &entries)),
+        Some("csv") => Ok(csv_download(tenant.slug(), &entries)),
         Some(_) => Err(ApiError::bad_request("`format` is json or csv.")),
     }
 }
@@ -362,15 +344,10 @@ pub struct WebhookSecretResponse {
 /// `PUT /tenants/{tenant}/webhook`: set the URL; answers the new secret.
 pub async fn set_webhook(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    MemberTenant(tenant): MemberTenant,
     JsonBody(body): JsonBody<WebhookRequest>,
 ) -> Result<Json<WebhookSecretResponse>, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
-    let secret = state
-        .engine
-        .set_webhook(&caller.account, &tenant, &body.url)
-        .await?;
+    let secret = state.engine.set_webhook(&tenant, &body.url).await?;
     Ok(Json(WebhookSecretResponse {
         url: body.url.trim().to_owned(),
         secret,
@@ -398,13 +375,11 @@ pub struct WebhookResponse {
 /// `GET /tenants/{tenant}/webhook`: the URL and the delivery log.
 pub async fn webhook(
     State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
+    MemberTenant(tenant): MemberTenant,
 ) -> Result<Json<WebhookResponse>, ApiError> {
-    caller.require(TokenScope::TenantAdmin)?;
     let hook = state
         .engine
-        .webhook(&caller.account, &tenant)
+        .webhook(&tenant)
         .await?
         .ok_or_else(|| ApiError::not_found("The tenant has no webhook; PUT one."))?;
     Ok(Json(WebhookResponse {
@@ -423,4 +398,109 @@ pub async fn webhook(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct TenantResponse {
+    pub slug: String,
+    pub name: String,
+    pub fhir_base_urls: Vec<String>,
+    /// A publisher's sandbox, where its drafts install before review.
+    pub sandbox: bool,
+    /// The caller's role: `admin` or `viewer`.
+    pub role: String,
+}
+
+fn tenant_response(tenant: &Tenant) -> Result<TenantResponse, ApiError> {
+    Ok(TenantResponse {
+        slug: tenant.slug().to_owned(),
+        name: tenant.name().to_owned(),
+        fhir_base_urls: tenant
+            .fhir_base_urls()?
+            .into_iter()
+            .map(|u| u.as_str().to_owned())
+            .collect(),
+        sandbox: tenant.is_sandbox(),
+        role: tenant.role().as_str().to_owned(),
+    })
+}
+
+/// `GET /tenants/{tenant}`: the tenant's details.
+pub async fn get_tenant(
+    MemberTenant(tenant): MemberTenant,
+) -> Result<Json<TenantResponse>, ApiError> {
+    Ok(Json(tenant_response(&tenant)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantUpdateRequest {
+    pub name: String,
+    pub fhir_base_urls: Vec<String>,
+}
+
+/// `PUT /tenants/{tenant}`: rename, set the FHIR base URLs.
+pub async fn put_tenant(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+    JsonBody(body): JsonBody<TenantUpdateRequest>,
+) -> Result<Json<TenantResponse>, ApiError> {
+    let tenant = state
+        .engine
+        .update_tenant(&tenant, &body.name, &body.fhir_base_urls.join("\n"))
+        .await?;
+    Ok(Json(tenant_response(&tenant)?))
+}
+
+/// `GET /tenants/{tenant}/members`.
+pub async fn members(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+) -> Result<Json<Page<MemberResponse>>, ApiError> {
+    let members = state.engine.tenant_members(&tenant).await?;
+    Ok(Json(Page {
+        items: members
+            .into_iter()
+            .map(|m| MemberResponse {
+                email: m.email,
+                role: m.role.as_str().to_owned(),
+                status: if m.active { "active" } else { "invited" },
+            })
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+/// `POST /tenants/{tenant}/members`: add or invite by email.
+pub async fn invite(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+    JsonBody(body): JsonBody<InviteRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let outcome = state
+        .engine
+        .invite_tenant_member(&tenant, &body.email, &body.role)
+        .await?;
+    let status = match outcome {
+        engine::members::Invited::Added => "active",
+        engine::members::Invited::Invited => "invited",
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberResponse {
+            email: body.email.trim().to_owned(),
+            role: body.role,
+            status,
+        }),
+    ))
+}
+
+/// `DELETE /tenants/{tenant}/members/{email}`: remove, or withdraw the invitation.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+    Path((_, email)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state.engine.remove_tenant_member(&tenant, &email).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -37,6 +37,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
+    /// Registry pages already answered (`GET /api/v1/registrations`).
+    pub registry_pages: Arc<crate::api::RegistryPages>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -94,6 +96,20 @@ pub fn router(state: AppState, store: Store) -> Router {
         )
         .route("/t/{tenant}/admin/keys", post(tenant::create_key))
         .route("/t/{tenant}/admin/webhook", post(tenant::set_webhook))
+        .route("/t/{tenant}/admin/settings", post(tenant::save_settings))
+        .route("/t/{tenant}/admin/members", post(tenant::invite_member))
+        .route(
+            "/t/{tenant}/admin/members/remove",
+            post(tenant::remove_member),
+        )
+        .route(
+            "/account/tenant-applications",
+            post(tenant::apply_for_tenant),
+        )
+        .route(
+            "/admin/applications/{id}/{verb}",
+            post(tenant::decide_application),
+        )
         .route(
             "/t/{tenant}/admin/keys/{id}/revoke",
             post(tenant::revoke_key),
@@ -139,6 +155,7 @@ pub fn router(state: AppState, store: Store) -> Router {
             security::headers,
         ))
         .layer(axum::middleware::from_fn(ops::record_metrics))
+        .layer(axum::middleware::from_fn(ops::audit_origin))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

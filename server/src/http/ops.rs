@@ -59,3 +59,16 @@ pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing:
         .unwrap_or("-");
     tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
 }
+
+/// Records the client address on every audit entry the request writes
+/// (the "from where" of the audit log).
+pub async fn audit_origin(request: Request, next: Next) -> Response {
+    let origin = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    match origin {
+        Some(origin) => engine::audit::with_origin(origin, next.run(request)).await,
+        None => next.run(request).await,
+    }
+}

@@ -5,6 +5,7 @@ use app::model::FlashKind;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use engine::installs::InstallAction;
+use engine::tenancy::Tenant;
 use engine::EngineError;
 use tower_sessions::Session;
 
@@ -37,6 +38,24 @@ fn log_in(next: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
+/// The signed-in caller's context in `slug`, or what to answer instead: the
+/// login page, or back to `page` with why not.
+async fn tenant_of(
+    state: &AppState,
+    session: &Session,
+    post: &Post,
+    slug: &str,
+    page: &str,
+) -> Result<Tenant, Response> {
+    let Some(account) = post.account() else {
+        return Err(log_in(page));
+    };
+    match state.engine.tenant(&account, slug).await {
+        Ok(tenant) => Ok(tenant),
+        Err(e) => Err(back(session, refused("tenant", &e, &[]), "/account").await),
+    }
+}
+
 /// `POST /t/{tenant}/admin/installs`: approve an install.
 pub async fn install(
     State(state): State<AppState>,
@@ -47,9 +66,31 @@ pub async fn install(
     let post = Post::read(request).await;
     let app = post.fields.get("app");
     let here = format!("/t/{tenant}/admin/install/{app}");
-    let Some(account) = post.account() else {
-        return log_in(&here);
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &here).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
     };
+    // The developer console installs a draft in its sandbox with all it asks.
+    if post.fields.has("all_scopes") {
+        let result = state.engine.install_app(&tenant, &app, None).await;
+        let back_to = format!("/dev/apps/{app}");
+        return match result {
+            Ok(install) => {
+                let message = format!(
+                    "The draft is installed in {}; its client id is {}.",
+                    tenant.name(),
+                    install.client_id
+                );
+                back(
+                    &session,
+                    flash("dev-app", FlashKind::Success, message),
+                    &back_to,
+                )
+                .await
+            }
+            Err(e) => back(&session, refused("dev-app", &e, &[]), &back_to).await,
+        };
+    }
     let granted = granted_scopes(&post);
     if granted.is_empty() {
         let e = EngineError::invalid(
@@ -60,7 +101,7 @@ pub async fn install(
     }
     match state
         .engine
-        .install_app(&account, &tenant, &app, Some(&granted.join(" ")))
+        .install_app(&tenant, &app, Some(&granted.join(" ")))
         .await
     {
         Ok(install) => {
@@ -73,7 +114,7 @@ pub async fn install(
             back(
                 &session,
                 flash("tenant", FlashKind::Success, message),
-                &format!("/t/{tenant}/admin"),
+                &format!("/t/{}/admin", tenant.slug()),
             )
             .await
         }
@@ -90,14 +131,12 @@ pub async fn change_install(
 ) -> Response {
     let post = Post::read(request).await;
     let console = format!("/t/{tenant}/admin");
-    let Some(account) = post.account() else {
-        return log_in(&console);
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
     };
     if verb == "update" {
-        let result = state
-            .engine
-            .approve_install_update(&account, &tenant, &id)
-            .await;
+        let result = state.engine.approve_install_update(&tenant, &id).await;
         return answer(&session, "tenant", result, "Update approved.", &console).await;
     }
     let (action, done) = match verb.as_str() {
@@ -106,10 +145,7 @@ pub async fn change_install(
         "revoke" => (InstallAction::Revoke, "Install revoked."),
         _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
     };
-    let result = state
-        .engine
-        .change_install(&account, &tenant, &id, action)
-        .await;
+    let result = state.engine.change_install(&tenant, &id, action).await;
     answer(&session, "tenant", result, done, &console).await
 }
 
@@ -122,13 +158,14 @@ pub async fn create_key(
 ) -> Response {
     let post = Post::read(request).await;
     let console = format!("/t/{tenant}/admin");
-    let Some(account) = post.account() else {
-        return log_in(&console);
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
     };
     let name = post.fields.get("name");
     match state
         .engine
-        .create_tenant_key(&account, &tenant, &name, &post.fields.all("scopes"))
+        .create_tenant_key(&tenant, &name, &post.fields.all("scopes"))
         .await
     {
         Ok((info, key)) => {
@@ -153,10 +190,11 @@ pub async fn revoke_key(
 ) -> Response {
     let post = Post::read(request).await;
     let console = format!("/t/{tenant}/admin");
-    let Some(account) = post.account() else {
-        return log_in(&console);
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
     };
-    let result = state.engine.revoke_tenant_key(&account, &tenant, &id).await;
+    let result = state.engine.revoke_tenant_key(&tenant, &id).await;
     answer(&session, "tenant", result, "Key revoked.", &console).await
 }
 
@@ -208,7 +246,11 @@ pub async fn audit_csv(
     let Some(account) = account else {
         return log_in(&format!("/t/{tenant}/admin"));
     };
-    match state.engine.tenant_audit(&account, &tenant, 10_000).await {
+    let entries = match state.engine.tenant(&account, &tenant).await {
+        Ok(tenant) => state.engine.tenant_audit(&tenant, 10_000).await,
+        Err(e) => Err(e),
+    };
+    match entries {
         Ok(entries) => crate::api::tenants::csv_download(&tenant, &entries),
         Err(EngineError::NotFound(m) | EngineError::Forbidden(m)) => {
             (axum::http::StatusCode::NOT_FOUND, m).into_response()
@@ -273,16 +315,179 @@ pub async fn set_webhook(
 ) -> Response {
     let post = Post::read(request).await;
     let console = format!("/t/{tenant}/admin");
-    let Some(account) = post.account() else {
-        return log_in(&console);
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
     };
     let url = post.fields.get("url");
-    match state.engine.set_webhook(&account, &tenant, &url).await {
+    match state.engine.set_webhook(&tenant, &url).await {
         Ok(secret) => {
             let mut f = flash("tenant", FlashKind::Success, "Webhook saved.");
             f.values.insert("new_webhook_secret".to_owned(), secret);
             back(&session, f, &console).await
         }
         Err(e) => back(&session, refused("tenant", &e, &[("url", url)]), &console).await,
+    }
+}
+
+/// `POST /t/{tenant}/admin/settings`: name and FHIR base URLs.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    session: Session,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let console = format!("/t/{tenant}/admin");
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let (name, urls) = (post.fields.get("name"), post.fields.get("fhir_base_urls"));
+    match state.engine.update_tenant(&tenant, &name, &urls).await {
+        Ok(_) => {
+            let f = flash("tenant-settings", FlashKind::Success, "Settings saved.");
+            back(&session, f, &console).await
+        }
+        Err(e) => {
+            let values = [("name", name), ("fhir_base_urls", urls)];
+            back(&session, refused("tenant-settings", &e, &values), &console).await
+        }
+    }
+}
+
+/// `POST /t/{tenant}/admin/members`: add or invite someone by email.
+pub async fn invite_member(
+    State(state): State<AppState>,
+    session: Session,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let console = format!("/t/{tenant}/admin");
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let (email, role) = (post.fields.get("email"), post.fields.get("role"));
+    match state
+        .engine
+        .invite_tenant_member(&tenant, &email, &role)
+        .await
+    {
+        Ok(outcome) => {
+            let message = match outcome {
+                engine::members::Invited::Added => format!("{} is now a {role}.", email.trim()),
+                engine::members::Invited::Invited => {
+                    format!(
+                        "{} is invited as {role}; they join once they sign up.",
+                        email.trim()
+                    )
+                }
+            };
+            back(
+                &session,
+                flash("tenant-members", FlashKind::Success, message),
+                &console,
+            )
+            .await
+        }
+        Err(e) => {
+            let values = [("email", email), ("role", role)];
+            back(&session, refused("tenant-members", &e, &values), &console).await
+        }
+    }
+}
+
+/// `POST /t/{tenant}/admin/members/remove`: remove a member or withdraw an invitation.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    session: Session,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let console = format!("/t/{tenant}/admin");
+    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let email = post.fields.get("email");
+    let result = state.engine.remove_tenant_member(&tenant, &email).await;
+    let done = format!("{} no longer belongs to the tenant.", email.trim());
+    answer(&session, "tenant-members", result, &done, &console).await
+}
+
+/// `POST /account/tenant-applications`: a health system applies for a tenant.
+pub async fn apply_for_tenant(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let page = "/account/tenant-applications";
+    let Some(account) = post.account() else {
+        return log_in(page);
+    };
+    let fields = ["slug", "name", "fhir_base_urls", "message"].map(|f| (f, post.fields.get(f)));
+    let [slug, name, urls, message] = fields.clone().map(|(_, v)| v);
+    match state
+        .engine
+        .apply_for_tenant(&account, &slug, &name, &urls, &message)
+        .await
+    {
+        Ok(application) => {
+            let message = format!(
+                "Thank you: the application for {} is with the platform's admins. You will hear by mail.",
+                application.name
+            );
+            back(&session, flash("apply", FlashKind::Success, message), page).await
+        }
+        Err(e) => back(&session, refused("apply", &e, &fields), page).await,
+    }
+}
+
+/// `POST /admin/applications/{id}/{approve|reject}`.
+pub async fn decide_application(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, verb)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let post = Post::read(request).await;
+    let Some(account) = post.account() else {
+        return log_in("/admin");
+    };
+    let approve = match verb.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
+    };
+    let reason = post.fields.get("reason");
+    match state
+        .engine
+        .decide_tenant_application(&account, &id, approve, &reason)
+        .await
+    {
+        Ok(application) => {
+            let message = if approve {
+                format!(
+                    "{} is created; {} is its admin.",
+                    application.name, application.applicant_email
+                )
+            } else {
+                format!(
+                    "The application for {} is declined; the applicant is told why.",
+                    application.name
+                )
+            };
+            back(
+                &session,
+                flash("admin-applications", FlashKind::Success, message),
+                "/admin",
+            )
+            .await
+        }
+        Err(e) => back(&session, refused("admin-applications", &e, &[]), "/admin").await,
     }
 }
