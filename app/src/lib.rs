@@ -2,6 +2,10 @@
 //! hydrated in the browser. Every form is a plain HTML form that works
 //! without JavaScript.
 
+// The typed views of the bigger pages nest deeper than the default limit
+// when compiled without `erase_components` (release builds).
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod labels;

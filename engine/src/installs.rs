@@ -18,7 +18,7 @@ use crate::apps::{manifest_error, version_view, VersionView};
 use crate::entity::{app_versions, apps, client_secrets, installs, tenants};
 use crate::secret::{new_id, random_token};
 use crate::tenancy::{Actor, Tenant};
-use crate::{audit, webhooks};
+use crate::{audit, registry_watch, webhooks};
 use crate::{Engine, EngineError, EngineResult};
 
 /// An install as tenant admins and developers see it (never a secret).
@@ -172,6 +172,7 @@ pub(crate) async fn follow_new_version(
         };
         let row = row.update(conn).await?;
         if !widens {
+            registry_watch::bump(conn, &row.tenant_id).await?;
             webhooks::enqueue(conn, now, "registration.updated", &row, &app.slug, number).await?;
         }
         audit::record(
@@ -287,6 +288,7 @@ pub(crate) async fn follow_draft(
     row.granted_scope = Set(scope.to_string());
     row.updated_at = Set(now);
     let row = row.update(conn).await?;
+    registry_watch::bump(conn, &row.tenant_id).await?;
     webhooks::enqueue(conn, now, "registration.updated", &row, &app.slug, 0).await?;
     audit::record(
         conn,
@@ -453,6 +455,7 @@ impl Engine {
         }
         .insert(&txn)
         .await?;
+        registry_watch::bump(&txn, tenant.id()).await?;
         webhooks::enqueue(
             &txn,
             now,
@@ -530,6 +533,7 @@ impl Engine {
         active.updated_at = Set(now);
         let row = active.update(&txn).await?;
         let (app, version) = self.installed(&row).await?;
+        registry_watch::bump(&txn, tenant.id()).await?;
         webhooks::enqueue(&txn, now, action.event(), &row, &app.slug, version.number).await?;
         audit::record(
             &txn,
@@ -602,6 +606,7 @@ impl Engine {
         )
         .await?;
         let (app, _) = self.installed(&row).await?;
+        registry_watch::bump(&txn, tenant.id()).await?;
         webhooks::enqueue(
             &txn,
             now,

@@ -216,6 +216,7 @@ impl Engine {
         let mut active: tenant_keys::ActiveModel = row.into();
         active.revoked_at = Set(Some(now));
         let row = active.update(&txn).await?;
+        crate::registry_watch::bump(&txn, tenant.id()).await?;
         audit::record(
             &txn,
             now,

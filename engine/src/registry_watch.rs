@@ -5,8 +5,9 @@
 //!
 //! A change made through this engine moves the generation at once. One
 //! made by another process serving the same database is noticed within
-//! [`WATCH_CHECK`]: at most once per check the engine reads the newest
-//! install change and key revocation, and a different answer moves the
+//! [`WATCH_CHECK`]: every such change moves its tenant's
+//! `registry_version` in its own transaction ([`bump`]), at most once per
+//! check the engine reads their sum, and a different answer moves the
 //! generation. So a revoked key stops working at once in the process that
 //! revoked it and within a second everywhere else.
 
@@ -15,8 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 
+use crate::entity::tenants;
 use crate::registry::TenantPrincipal;
 use crate::{Engine, EngineResult};
 
@@ -27,12 +30,26 @@ pub const WATCH_CHECK: Duration = Duration::from_secs(1);
 /// (which are never cached: only keys that authenticated are).
 const KEY_CAPACITY: usize = 10_000;
 
-/// What the database says about the registry, as one comparable text.
+/// What the database says about the registry, as one comparable text:
+/// every change of a registration or a key moves its tenant's counter.
 const VERSION_SQL: &str = "SELECT \
-     CAST((SELECT MAX(updated_at) FROM installs) AS TEXT) AS installs_at, \
-     CAST((SELECT COUNT(*) FROM installs) AS TEXT) AS installs, \
-     CAST((SELECT MAX(revoked_at) FROM tenant_keys) AS TEXT) AS revoked_at, \
-     CAST((SELECT COUNT(*) FROM tenant_keys) AS TEXT) AS keys";
+     CAST(SUM(registry_version) AS TEXT) AS changes, \
+     CAST(COUNT(*) AS TEXT) AS tenants \
+     FROM tenants";
+
+/// Records, in the change's transaction, that the registrations or keys
+/// of `tenant_id` changed.
+pub(crate) async fn bump(conn: &impl ConnectionTrait, tenant_id: &str) -> EngineResult<()> {
+    tenants::Entity::update_many()
+        .col_expr(
+            tenants::Column::RegistryVersion,
+            Expr::col(tenants::Column::RegistryVersion).add(1),
+        )
+        .filter(tenants::Column::Id.eq(tenant_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
 
 #[derive(Default)]
 pub(crate) struct RegistryWatch {
@@ -61,10 +78,19 @@ impl RegistryWatch {
         self.generation.load(Ordering::SeqCst)
     }
 
-    fn due(&self) -> bool {
-        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.as_ref()
-            .is_none_or(|(at, _)| at.elapsed() >= WATCH_CHECK)
+    /// Is a check due? The first caller to see it due takes it (the time
+    /// is moved on at once), so that concurrent requests do not all ask
+    /// the database; they go on with the current generation meanwhile.
+    fn claim_check(&self) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        match seen.as_mut() {
+            None => true,
+            Some((at, _)) if at.elapsed() >= WATCH_CHECK => {
+                *at = Instant::now();
+                true
+            }
+            Some(_) => false,
+        }
     }
 
     fn saw(&self, version: String) {
@@ -100,7 +126,7 @@ impl Engine {
     /// while it stays.
     pub async fn registry_generation(&self) -> EngineResult<u64> {
         let watch = self.registry_watch();
-        if watch.due() {
+        if watch.claim_check() {
             let row = self
                 .db()
                 .query_one(Statement::from_string(
@@ -110,7 +136,7 @@ impl Engine {
                 .await?;
             let mut version = String::new();
             if let Some(row) = row {
-                for column in ["installs_at", "installs", "revoked_at", "keys"] {
+                for column in ["changes", "tenants"] {
                     let part = row.try_get::<Option<String>>("", column)?;
                     version.push_str(part.as_deref().unwrap_or("-"));
                     version.push('|');

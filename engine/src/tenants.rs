@@ -78,6 +78,7 @@ pub(crate) async fn insert_tenant(
         created_at: Set(now),
         fhir_base_urls: Set(urls_json(new.fhir_base_urls)),
         sandbox_publisher_id: Set(new.sandbox_of.map(str::to_owned)),
+        registry_version: Set(0),
     }
     .insert(conn)
     .await?)

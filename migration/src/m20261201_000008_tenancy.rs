@@ -43,6 +43,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Tenants::Table)
+                // Moves with every change of the tenant's registrations
+                // and keys, so that caches notice them.
+                .add_column(
+                    ColumnDef::new(Tenants::RegistryVersion)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("tenants_sandbox_publisher")
@@ -155,7 +169,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for column in [Tenants::SandboxPublisherId, Tenants::FhirBaseUrls] {
+        for column in [
+            Tenants::RegistryVersion,
+            Tenants::SandboxPublisherId,
+            Tenants::FhirBaseUrls,
+        ] {
             m.alter_table(
                 Table::alter()
                     .table(Tenants::Table)
@@ -182,6 +200,7 @@ enum Tenants {
     Table,
     FhirBaseUrls,
     SandboxPublisherId,
+    RegistryVersion,
 }
 
 #[derive(DeriveIden)]

@@ -68,13 +68,13 @@ pub async fn build(
     let sessions = Store::connect(engine.db(), config.redis_url.as_deref()).await?;
     let mail_worker = MailWorker::new(engine.clone(), &engine.config().mail)?;
     let metrics = crate::telemetry::metrics_handle()?;
-    let state = AppState {
+    let state = AppState::new(http::Shared {
         engine: engine.clone(),
         leptos: leptos.clone(),
         config: Arc::new(config),
         metrics,
-        registry_pages: Arc::default(),
-    };
+        registry_pages: Default::default(),
+    });
     let router = http::router(state, sessions.clone());
     Ok(Sidecar {
         router,

@@ -533,3 +533,109 @@ async fn a_health_system_applies_and_an_admin_decides() {
         .unwrap_err();
     assert!(matches!(err, engine::EngineError::Forbidden(_)), "{err}");
 }
+
+/// Polls `path` on `app` with `key` until `done` holds (at most 3 s).
+async fn eventually(
+    app: &TestApp,
+    path: &str,
+    key: &str,
+    done: impl Fn(StatusCode, &Value) -> bool,
+) -> (StatusCode, Value) {
+    let started = std::time::Instant::now();
+    loop {
+        let (status, body) = app.api(Method::GET, path, Some(key), None).await;
+        if done(status, &body) || started.elapsed() > std::time::Duration::from_secs(3) {
+            return (status, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn another_process_sees_registry_changes_and_revoked_keys_within_a_second() {
+    let dir =
+        std::env::temp_dir().join(format!("sidecar-shared-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = support::fresh_database_url(&dir).await;
+    let options = support::Options {
+        database_url: Some(url),
+        ..Default::default()
+    };
+    let one = support::spawn_app_with(options.clone()).await;
+    let other = support::spawn_app_with(options).await;
+    let dev = one.developer("dev@example.org").await;
+    let reviewer = one.reviewer("reviewer@example.org").await;
+    one.publish(
+        &dev,
+        &reviewer,
+        "labs",
+        manifest("labs", "launch user/Observation.rs"),
+    )
+    .await;
+    let admin = north(&one).await;
+    let (_, installed) = one
+        .api(
+            Method::POST,
+            "/api/v1/tenants/north/installs",
+            Some(&admin),
+            Some(json!({"app": "labs"})),
+        )
+        .await;
+    let (_, key) = one
+        .api(
+            Method::POST,
+            "/api/v1/tenants/north/keys",
+            Some(&admin),
+            Some(json!({"name": "EHR", "scopes": ["registrations:read"]})),
+        )
+        .await;
+    let key = key["key"].as_str().unwrap().to_owned();
+
+    // The other process answers (and keeps) the page…
+    let (status, page) = other
+        .api(Method::GET, "/api/v1/registrations", Some(&key), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"][0]["status"], "active");
+    // …until a change made through the first one reaches it.
+    let id = installed["id"].as_str().unwrap();
+    let (status, _) = one
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/north/installs/{id}/suspend"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = eventually(&other, "/api/v1/registrations", &key, |_, page| {
+        page["items"][0]["status"] == "suspended"
+    })
+    .await;
+    assert_eq!(page["items"][0]["status"], "suspended");
+
+    // A key revoked in one process stops working in the other.
+    let (_, keys) = one
+        .api(
+            Method::GET,
+            "/api/v1/tenants/north/keys",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let key_id = keys["items"][0]["id"].as_str().unwrap();
+    let (status, _) = one
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/tenants/north/keys/{key_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = eventually(&other, "/api/v1/registrations", &key, |status, _| {
+        status == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}

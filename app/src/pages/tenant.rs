@@ -125,10 +125,10 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-        <SettingsSection tenant=console.slug.clone() name=console.name.clone() urls=console.fhir_base_urls admin flash=flash_for(&flash, "tenant-settings")/>
+        {view! { <SettingsSection tenant=console.slug.clone() name=console.name.clone() urls=console.fhir_base_urls admin flash=flash_for(&flash, "tenant-settings")/> }.into_any()}
         {(!console.sandbox).then(|| view! {
             <MembersSection tenant=console.slug.clone() members=console.members admin flash=flash_for(&flash, "tenant-members")/>
-        })}
+        }.into_any())}
         {admin.then(|| view! {
             <section class="card section-gap" aria-labelledby="keys-title">
                 <h2 id="keys-title">"API keys"</h2>
@@ -154,7 +154,7 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
                 </form>
             </section>
             <WebhookSection tenant=console.slug.clone() webhook=console.webhook flash=keys_flash.clone()/>
-        })}
+        }.into_any())}
         <section class="card section-gap" aria-labelledby="audit-title">
             <h2 id="audit-title">"Audit log"</h2>
             <p><a href=format!("/t/{}/admin/audit.csv", console.slug) download>"Download the whole log (CSV)"</a></p>

@@ -12,6 +12,8 @@ pub struct Model {
     pub fhir_base_urls: String,
     /// Set for the sandbox tenant of a publisher organisation.
     pub sandbox_publisher_id: Option<String>,
+    /// Moves with every change of the tenant's registrations and keys.
+    pub registry_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::TokenScope;
 use engine::registry::{Registration, RegistrationCursor, TenantPrincipal};
@@ -104,10 +104,10 @@ impl Tagged {
     }
 
     /// `304` when `If-None-Match` names the ETag, else the body.
-    fn answer(self, headers: &HeaderMap) -> Response {
+    fn answer(self, if_none_match: &IfNoneMatch) -> Response {
         let etag = self.etag.as_bytes();
-        let known = headers
-            .get_all(header::IF_NONE_MATCH)
+        let known = if_none_match
+            .0
             .iter()
             .flat_map(|v| v.as_bytes().split(|b| *b == b','))
             .map(|t| t.trim_ascii())
@@ -126,6 +126,25 @@ impl Tagged {
             self.body,
         )
             .into_response()
+    }
+}
+
+/// The `If-None-Match` values of a request (only those: the registry is
+/// polled hard, and copying every header for one is waste).
+pub struct IfNoneMatch(Vec<HeaderValue>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get_all(header::IF_NONE_MATCH)
+                .iter()
+                .cloned()
+                .collect(),
+        ))
     }
 }
 
@@ -167,13 +186,13 @@ pub async fn list(
     TenantKey(tenant): TenantKey,
     Query(params): Query<ListParams>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    if_none_match: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     tenant.require(TokenScope::RegistrationsRead)?;
     let generation = state.engine.registry_generation().await?;
     let key = format!("{}?{}", tenant.tenant_id, query.unwrap_or_default());
     if let Some(page) = state.registry_pages.get(&key, generation) {
-        return Ok(page.answer(&headers));
+        return Ok(page.answer(&if_none_match));
     }
     let cursor = match params.cursor.as_deref() {
         None | Some("") => None,
@@ -212,18 +231,18 @@ pub async fn list(
     };
     let page = Tagged::new(&page)?;
     state.registry_pages.put(key, generation, page.clone());
-    Ok(page.answer(&headers))
+    Ok(page.answer(&if_none_match))
 }
 
 pub async fn get(
     State(state): State<AppState>,
     TenantKey(tenant): TenantKey,
     Path(client_id): Path<String>,
-    headers: HeaderMap,
+    if_none_match: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let registration = state
         .engine
         .registration_by_client_id(&tenant, &client_id)
         .await?;
-    Ok(Tagged::new(&RegistrationResponse::from(registration))?.answer(&headers))
+    Ok(Tagged::new(&RegistrationResponse::from(registration))?.answer(&if_none_match))
 }

@@ -31,14 +31,34 @@ use crate::sessions::Store;
 
 pub use session_guard::{ABSOLUTE_LIFETIME, IDLE_TIMEOUT};
 
+/// What every handler reaches. Cloned for each request by every layer
+/// and extractor that takes it, so it is one shared pointer: copying the
+/// parts themselves (the engine's handles, the Leptos options) on every
+/// request was a measurable share of a registry poll.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub engine: Engine,
     pub leptos: LeptosOptions,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
     /// Registry pages already answered (`GET /api/v1/registrations`).
-    pub registry_pages: Arc<crate::api::RegistryPages>,
+    pub registry_pages: crate::api::RegistryPages,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

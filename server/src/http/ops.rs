@@ -63,6 +63,10 @@ pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing:
 /// Records the client address on every audit entry the request writes
 /// (the "from where" of the audit log).
 pub async fn audit_origin(request: Request, next: Next) -> Response {
+    // Reads change nothing, so they write no audit entries.
+    if request.method().is_safe() {
+        return next.run(request).await;
+    }
     let origin = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
