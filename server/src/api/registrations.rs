@@ -154,30 +154,46 @@ impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
 /// while nothing changes the answer, ETag included, comes from memory.
 #[derive(Default)]
 pub struct RegistryPages {
-    pages: Mutex<HashMap<String, (u64, Tagged)>>,
+    pages: Mutex<Pages>,
 }
 
-/// Enough for every page of a thousand tenants polled a few ways.
-const PAGE_CAPACITY: usize = 8192;
+#[derive(Default)]
+struct Pages {
+    by_key: HashMap<String, (u64, Tagged)>,
+    /// The bodies' total size.
+    bytes: usize,
+}
+
+/// What the cache may hold: every page of a thousand tenants of 50
+/// installs is 25 MB.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl RegistryPages {
     fn get(&self, key: &str, generation: u64) -> Option<Tagged> {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         pages
+            .by_key
             .get(key)
             .filter(|(g, _)| *g == generation)
             .map(|(_, page)| page.clone())
     }
 
+    /// Keeps `page`; when the cache is full, pages of older generations
+    /// go first, then everything.
     fn put(&self, key: String, generation: u64, page: Tagged) {
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        if pages.len() >= PAGE_CAPACITY {
-            pages.retain(|_, (g, _)| *g == generation);
-            if pages.len() >= PAGE_CAPACITY {
-                pages.clear();
+        if pages.bytes + page.body.len() > CACHE_BYTES {
+            pages.by_key.retain(|_, (g, _)| *g == generation);
+            pages.bytes = pages.by_key.values().map(|(_, p)| p.body.len()).sum();
+            if pages.bytes + page.body.len() > CACHE_BYTES {
+                pages.by_key.clear();
+                pages.bytes = 0;
             }
         }
-        pages.insert(key, (generation, page));
+        pages.bytes += page.body.len();
+        if let Some((_, old)) = pages.by_key.insert(key, (generation, page)) {
+            pages.bytes -= old.body.len();
+        }
     }
 }
 
@@ -245,4 +261,34 @@ pub async fn get(
         .registration_by_client_id(&tenant, &client_id)
         .await?;
     Ok(Tagged::new(&RegistrationResponse::from(registration))?.answer(&if_none_match))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(bytes: usize) -> Tagged {
+        Tagged {
+            etag: HeaderValue::from_static("\"x\""),
+            body: Bytes::from(vec![b' '; bytes]),
+        }
+    }
+
+    #[test]
+    fn the_page_cache_counts_its_bytes_and_drops_old_generations_first() {
+        let cache = RegistryPages::default();
+        cache.put("a".into(), 1, page(10));
+        cache.put("a".into(), 1, page(20));
+        assert_eq!(cache.pages.lock().unwrap().bytes, 20);
+        assert!(cache.get("a", 1).is_some());
+        assert!(cache.get("a", 2).is_none(), "a page of another generation");
+
+        let half = CACHE_BYTES / 2;
+        cache.put("old".into(), 1, page(half));
+        cache.put("new".into(), 2, page(half));
+        // Full: generation 1 went, generation 2 stayed.
+        assert!(cache.get("new", 2).is_some());
+        assert!(cache.get("old", 1).is_none());
+        assert_eq!(cache.pages.lock().unwrap().bytes, half);
+    }
 }
