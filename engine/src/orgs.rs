@@ -256,10 +256,25 @@ impl Engine {
         name: &str,
         admin_email: &str,
     ) -> EngineResult<TenantAdmin> {
+        self.create_tenant_with_urls(slug, name, admin_email, "")
+            .await
+    }
+
+    /// [`Engine::create_tenant_as_operator`] with the tenant's FHIR base
+    /// URLs (one per line or separated by spaces), checked before anything
+    /// is written.
+    pub async fn create_tenant_with_urls(
+        &self,
+        slug: &str,
+        name: &str,
+        admin_email: &str,
+        fhir_base_urls: &str,
+    ) -> EngineResult<TenantAdmin> {
         let slug = tenant_slug(slug)?;
         let name = tenant_name(name)?;
         let admin_email = Email::parse(admin_email)
             .map_err(|e| EngineError::invalid("admin_email", e.to_string()))?;
+        let urls = crate::tenancy::parse_fhir_base_urls(fhir_base_urls)?;
         let now = self.now();
         let txn = self.begin_write().await?;
         let tenant = insert_tenant(
@@ -267,7 +282,7 @@ impl Engine {
             NewTenant {
                 slug: slug.as_str(),
                 name: &name,
-                fhir_base_urls: &[],
+                fhir_base_urls: &urls,
                 sandbox_of: None,
             },
             now,

@@ -85,6 +85,9 @@ pub enum TenantCommand {
         name: String,
         #[arg(long)]
         admin_email: String,
+        /// A FHIR server of the tenant (repeat for several).
+        #[arg(long = "fhir-base-url")]
+        fhir_base_urls: Vec<String>,
     },
 }
 
@@ -151,10 +154,11 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     slug,
                     name,
                     admin_email,
+                    fhir_base_urls,
                 },
         } => {
             match engine
-                .create_tenant_as_operator(&slug, &name, &admin_email)
+                .create_tenant_with_urls(&slug, &name, &admin_email, &fhir_base_urls.join(" "))
                 .await
                 .map_err(user_error)?
             {

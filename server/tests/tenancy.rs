@@ -444,6 +444,42 @@ async fn fhir_base_urls_are_checked_and_kept() {
 }
 
 #[tokio::test]
+async fn the_operator_creates_a_tenant_with_its_fhir_servers() {
+    let app = spawn_app().await;
+    let err = app
+        .engine
+        .create_tenant_with_urls(
+            "west",
+            "West",
+            "admin@west.example.org",
+            "https://fhir.west.example.org/r4 ftp://nope",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("fhir_base_urls"));
+    assert!(app.mails_to("admin@west.example.org").is_empty());
+    let user = app
+        .engine
+        .create_verified_user("admin@west.example.org", PASSWORD, None)
+        .await
+        .unwrap();
+    app.engine
+        .create_tenant_with_urls(
+            "west",
+            "West",
+            "admin@west.example.org",
+            "https://fhir.west.example.org/r4/",
+        )
+        .await
+        .unwrap();
+    let tenant = app.engine.tenant(&user, "west").await.unwrap();
+    assert_eq!(
+        tenant.fhir_base_urls().unwrap()[0].as_str(),
+        "https://fhir.west.example.org/r4"
+    );
+}
+
+#[tokio::test]
 async fn a_health_system_applies_and_an_admin_decides() {
     let app = spawn_app().await;
     app.engine
