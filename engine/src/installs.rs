@@ -386,15 +386,16 @@ impl Engine {
             .filter(|a| a.status == "active");
         let now = self.now();
         let txn = self.begin_write().await?;
-        let version = match tenant.sandbox_of() {
+        let (app, version) = match tenant.sandbox_of() {
             Some(publisher_id) => {
-                let app = app.as_ref().filter(|a| a.publisher_id == publisher_id).ok_or_else(|| {
+                let app = app.filter(|a| a.publisher_id == publisher_id).ok_or_else(|| {
                     EngineError::invalid(
                         "app",
                         format!("The sandbox holds its publisher's apps only; `{app_slug}` is not one of them."),
                     )
                 })?;
-                sandbox_version(&txn, app, now).await?
+                let version = sandbox_version(&txn, &app, now).await?;
+                (app, version)
             }
             None => {
                 let not_published = || {
@@ -405,20 +406,14 @@ impl Engine {
                         ),
                     )
                 };
-                let version_id = app
-                    .as_ref()
-                    .and_then(|a| a.published_version_id.clone())
-                    .ok_or_else(not_published)?;
-                app_versions::Entity::find_by_id(version_id)
+                let app = app.ok_or_else(not_published)?;
+                let version_id = app.published_version_id.clone().ok_or_else(not_published)?;
+                let version = app_versions::Entity::find_by_id(version_id)
                     .one(&txn)
                     .await?
-                    .ok_or_else(not_published)?
+                    .ok_or_else(not_published)?;
+                (app, version)
             }
-        };
-        let Some(app) = app else {
-            return Err(EngineError::Unexpected(anyhow::anyhow!(
-                "a version without its app"
-            )));
         };
         let view = version_view(version.clone())?;
         let scope = grant(&view.manifest.scope, granted)?;

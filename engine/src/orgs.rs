@@ -9,7 +9,7 @@ use sea_orm::{
 use crate::accounts::Account;
 use crate::entity::{invitations, publisher_members, publishers, tenant_members, tenants, users};
 use crate::secret::new_id;
-use crate::tenants::{insert_tenant, sandbox_slug, tenant_name, tenant_slug, NewTenant};
+use crate::tenants::{insert_tenant, sandbox_slug, tenant_slug, NewTenant};
 use crate::{mail, Engine, EngineError, EngineResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub enum TenantAdmin {
     Invited(String),
 }
 
-fn require_platform_admin(account: &Account) -> EngineResult<()> {
+pub(crate) fn require_platform_admin(account: &Account) -> EngineResult<()> {
     match account.platform_role {
         Some(PlatformRole::Admin) => Ok(()),
         _ => Err(EngineError::Forbidden(
@@ -49,11 +49,11 @@ fn require_platform_admin(account: &Account) -> EngineResult<()> {
     }
 }
 
-fn parse_slug(input: &str) -> EngineResult<Slug> {
+pub(crate) fn parse_slug(input: &str) -> EngineResult<Slug> {
     Slug::parse(input).map_err(|e| EngineError::invalid("slug", e.to_string()))
 }
 
-fn parse_name(input: &str) -> EngineResult<String> {
+pub(crate) fn parse_name(input: &str) -> EngineResult<String> {
     let name = input.trim();
     if name.is_empty() || name.chars().count() > 120 {
         return Err(EngineError::invalid(
@@ -271,7 +271,7 @@ impl Engine {
         fhir_base_urls: &str,
     ) -> EngineResult<TenantAdmin> {
         let slug = tenant_slug(slug)?;
-        let name = tenant_name(name)?;
+        let name = parse_name(name)?;
         let admin_email = Email::parse(admin_email)
             .map_err(|e| EngineError::invalid("admin_email", e.to_string()))?;
         let urls = crate::tenancy::parse_fhir_base_urls(fhir_base_urls)?;

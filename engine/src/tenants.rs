@@ -3,13 +3,14 @@
 //! sandbox every publisher gets, and health systems applying for a tenant.
 
 use chrono::{DateTime, Utc};
-use domain::{Email, FhirBaseUrl, PlatformRole, Slug, TenantRole};
+use domain::{Email, FhirBaseUrl, Slug, TenantRole};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::accounts::Account;
 use crate::entity::{invitations, tenant_applications, tenant_members, tenants, users};
+use crate::orgs::{parse_name, parse_slug, require_platform_admin};
 use crate::secret::new_id;
 use crate::tenancy::{parse_fhir_base_urls, urls_json, Tenant};
 use crate::{audit, mail, Engine, EngineError, EngineResult};
@@ -25,7 +26,7 @@ pub fn sandbox_slug(publisher_slug: &str) -> String {
 
 /// A slug for a tenant that is not a sandbox.
 pub(crate) fn tenant_slug(input: &str) -> EngineResult<Slug> {
-    let slug = Slug::parse(input).map_err(|e| EngineError::invalid("slug", e.to_string()))?;
+    let slug = parse_slug(input)?;
     if slug.as_str().starts_with(SANDBOX_PREFIX) {
         return Err(EngineError::invalid(
             "slug",
@@ -33,17 +34,6 @@ pub(crate) fn tenant_slug(input: &str) -> EngineResult<Slug> {
         ));
     }
     Ok(slug)
-}
-
-pub(crate) fn tenant_name(input: &str) -> EngineResult<String> {
-    let name = input.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(EngineError::invalid(
-            "name",
-            "Give a name of 1 to 120 characters.",
-        ));
-    }
-    Ok(name.to_owned())
 }
 
 /// What a new tenant row holds.
@@ -114,15 +104,6 @@ fn parse_role(role: &str) -> EngineResult<TenantRole> {
         .map_err(|e: String| EngineError::invalid("role", e))
 }
 
-fn require_platform_admin(account: &Account) -> EngineResult<()> {
-    match account.platform_role {
-        Some(PlatformRole::Admin) => Ok(()),
-        _ => Err(EngineError::Forbidden(
-            "Only the platform's admins decide on tenant applications.".into(),
-        )),
-    }
-}
-
 impl Engine {
     /// Renames the tenant and sets its FHIR base URLs (one per line);
     /// returns the tenant as it now is.
@@ -133,7 +114,7 @@ impl Engine {
         fhir_base_urls: &str,
     ) -> EngineResult<Tenant> {
         tenant.require_member_admin()?;
-        let name = tenant_name(name)?;
+        let name = parse_name(name)?;
         let urls = parse_fhir_base_urls(fhir_base_urls)?;
         let now = self.now();
         let txn = self.begin_write().await?;
@@ -370,7 +351,7 @@ impl Engine {
         message: &str,
     ) -> EngineResult<TenantApplication> {
         let slug = tenant_slug(slug)?;
-        let name = tenant_name(name)?;
+        let name = parse_name(name)?;
         let urls = parse_fhir_base_urls(fhir_base_urls)?;
         if urls.is_empty() {
             return Err(EngineError::invalid(

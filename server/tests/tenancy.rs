@@ -112,6 +112,24 @@ async fn a_publishers_drafts_install_in_its_sandbox_and_follow_each_save() {
         installs["items"][0]["scope"],
         "launch patient/Observation.rs patient/Condition.rs"
     );
+    // A review publishes the draft for everyone, but the sandbox stays on
+    // the draft.
+    let version = app.engine.submit_app(&dev, "charts").await.unwrap();
+    let reviewer = app.reviewer("reviewer@example.org").await;
+    app.engine
+        .approve_submission(&reviewer, &version.id)
+        .await
+        .unwrap();
+    let (_, installs) = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/sandbox-acme/installs",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(installs["items"][0]["version"], 0);
+    assert_eq!(installs["items"][0]["pending_version"], Value::Null);
     // The draft row is no version of the app's history.
     let (_, detail) = app
         .api(
@@ -121,16 +139,31 @@ async fn a_publishers_drafts_install_in_its_sandbox_and_follow_each_save() {
             None,
         )
         .await;
-    assert_eq!(detail["versions"], json!([]), "{detail}");
+    let numbers: Vec<&Value> = detail["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["number"])
+        .collect();
+    assert_eq!(numbers, [&json!(1)], "{detail}");
 
     // Outside its sandbox, an unreviewed app does not install.
+    app.engine
+        .create_app(
+            &dev,
+            "acme",
+            Some("draft-only"),
+            serde_json::from_value(manifest("draft-only", "launch")).unwrap(),
+        )
+        .await
+        .unwrap();
     let north_admin = north(&app).await;
     let (status, body) = app
         .api(
             Method::POST,
             "/api/v1/tenants/north/installs",
             Some(&north_admin),
-            Some(json!({"app": "charts"})),
+            Some(json!({"app": "draft-only"})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -38,6 +38,21 @@ fn log_in(next: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
+/// A form post to the tenant console of `slug`: the fields, the caller's
+/// context and the console's path (where the answer goes back to), or what
+/// to answer instead.
+async fn console_post(
+    state: &AppState,
+    session: &Session,
+    request: Request,
+    slug: &str,
+) -> Result<(Post, Tenant, String), Response> {
+    let post = Post::read(request).await;
+    let console = format!("/t/{slug}/admin");
+    let tenant = tenant_of(state, session, &post, slug, &console).await?;
+    Ok((post, tenant, console))
+}
+
 /// The signed-in caller's context in `slug`, or what to answer instead: the
 /// login page, or back to `page` with why not.
 async fn tenant_of(
@@ -129,10 +144,8 @@ pub async fn change_install(
     Path((tenant, id, verb)): Path<(String, String, String)>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (_, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     if verb == "update" {
@@ -156,10 +169,8 @@ pub async fn create_key(
     Path(tenant): Path<String>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let name = post.fields.get("name");
@@ -188,10 +199,8 @@ pub async fn revoke_key(
     Path((tenant, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (_, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let result = state.engine.revoke_tenant_key(&tenant, &id).await;
@@ -313,10 +322,8 @@ pub async fn set_webhook(
     Path(tenant): Path<String>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let url = post.fields.get("url");
@@ -337,10 +344,8 @@ pub async fn save_settings(
     Path(tenant): Path<String>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let (name, urls) = (post.fields.get("name"), post.fields.get("fhir_base_urls"));
@@ -363,10 +368,8 @@ pub async fn invite_member(
     Path(tenant): Path<String>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let (email, role) = (post.fields.get("email"), post.fields.get("role"));
@@ -406,10 +409,8 @@ pub async fn remove_member(
     Path(tenant): Path<String>,
     request: Request,
 ) -> Response {
-    let post = Post::read(request).await;
-    let console = format!("/t/{tenant}/admin");
-    let tenant = match tenant_of(&state, &session, &post, &tenant, &console).await {
-        Ok(tenant) => tenant,
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let email = post.fields.get("email");
