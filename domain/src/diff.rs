@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::manifest::AppManifest;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManifestDiff {
     pub scopes_added: Vec<String>,
     pub scopes_removed: Vec<String>,

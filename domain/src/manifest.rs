@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::{HttpsUrl, Jwks, LaunchUrl, RedirectUri, ScopeContext, ScopeSet, SmartScope};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ManifestInput {
     #[serde(skip_serializing_if = "Option::is_none")]

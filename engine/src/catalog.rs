@@ -35,6 +35,7 @@ pub struct CatalogApp {
 /// A published app as a listing shows it: what the gallery's cards and the
 /// catalog API's lists carry. The whole manifest is on the app's own page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogSummary {
     pub slug: String,
     pub name: String,

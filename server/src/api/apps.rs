@@ -12,12 +12,13 @@ use engine::catalog::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use super::json::JsonBody;
 use super::{ApiError, Caller, Page};
 use crate::http::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct VersionResponse {
     pub id: String,
     pub number: i32,
@@ -49,7 +50,7 @@ impl From<&VersionView> for VersionResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AppResponse {
     pub slug: String,
     pub publisher: String,
@@ -92,6 +93,30 @@ fn take_string(
     }
 }
 
+/// `POST /publisher/apps`'s body: the manifest's members beside these
+/// (the handler reads it member by member, so unknown ones are refused).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct CreateAppRequest {
+    /// The publisher organisation's slug.
+    publisher: String,
+    /// The app's slug; made from `client_name` when absent.
+    slug: Option<String>,
+    #[serde(flatten)]
+    manifest: ManifestInput,
+}
+
+/// Register an app under a publisher (token scope `publisher`); the manifest
+/// becomes its draft.
+#[utoipa::path(
+    post,
+    operation_id = "create_app",
+    path = "/publisher/apps",
+    tag = "apps",
+    security(("personal_token" = [])),
+    request_body = CreateAppRequest,
+    responses((status = 201, body = AppResponse)),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -110,6 +135,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(AppResponse::from(app))))
 }
 
+/// The apps of every publisher the caller belongs to.
+#[utoipa::path(
+    get,
+    operation_id = "list_apps",
+    path = "/publisher/apps",
+    tag = "apps",
+    security(("personal_token" = [])),
+    responses((status = 200, body = Page<AppResponse>)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -122,6 +156,16 @@ pub async fn list(
     }))
 }
 
+/// One app: its draft, published and pending versions, and history.
+#[utoipa::path(
+    get,
+    operation_id = "get_app",
+    path = "/publisher/apps/{slug}",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug.")),
+    responses((status = 200, body = AppResponse)),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -137,6 +181,17 @@ pub async fn get(
     ))
 }
 
+/// Replace the draft's manifest (unknown members are refused; the draft may
+/// be incomplete until it is submitted).
+#[utoipa::path(
+    put,
+    path = "/publisher/apps/{slug}/draft",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug.")),
+    request_body = ManifestInput,
+    responses((status = 200, body = AppResponse)),
+)]
 pub async fn put_draft(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -154,6 +209,16 @@ pub async fn put_draft(
     ))
 }
 
+/// Submit the draft for review as a new version; refused with every field
+/// at fault when the manifest is not complete and valid.
+#[utoipa::path(
+    post,
+    path = "/publisher/apps/{slug}/submit",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug.")),
+    responses((status = 201, body = VersionResponse)),
+)]
 pub async fn submit(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -164,15 +229,24 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(VersionResponse::from(&version))))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LogoResponse {
     pub id: String,
     /// Where the logo is served, on this site.
     pub url: String,
 }
 
-/// `PUT /publisher/apps/{slug}/logo`: the image itself as the body (PNG,
-/// JPEG or WebP, at most 256 KB); it becomes the draft's logo.
+/// Upload the draft's logo: the image itself as the body (PNG, JPEG or
+/// WebP, at most 256 KB).
+#[utoipa::path(
+    put,
+    path = "/publisher/apps/{slug}/logo",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug.")),
+    request_body(content(("image/png"), ("image/jpeg"), ("image/webp"))),
+    responses((status = 200, body = LogoResponse)),
+)]
 pub async fn put_logo(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -199,7 +273,15 @@ pub async fn put_logo(
     }))
 }
 
-/// `DELETE /publisher/apps/{slug}/logo`.
+/// Remove the draft's logo.
+#[utoipa::path(
+    delete,
+    path = "/publisher/apps/{slug}/logo",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug.")),
+    responses((status = 204, description = "Removed.")),
+)]
 pub async fn delete_logo(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -213,7 +295,7 @@ pub async fn delete_logo(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionResponse {
     pub id: String,
     pub app: String,
@@ -232,6 +314,14 @@ impl From<Submission> for SubmissionResponse {
     }
 }
 
+/// Versions waiting for review, oldest first (token scope `review`).
+#[utoipa::path(
+    get,
+    path = "/review/submissions",
+    tag = "review",
+    security(("personal_token" = [])),
+    responses((status = 200, body = Page<SubmissionResponse>)),
+)]
 pub async fn review_queue(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -244,6 +334,15 @@ pub async fn review_queue(
     }))
 }
 
+/// Approve a submission: it becomes the app's published version.
+#[utoipa::path(
+    post,
+    path = "/review/submissions/{id}/approve",
+    tag = "review",
+    security(("personal_token" = [])),
+    params(("id" = String, Path, description = "The submission's (version's) id.")),
+    responses((status = 200, body = VersionResponse)),
+)]
 pub async fn approve(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -259,12 +358,22 @@ pub async fn approve(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     pub reason: String,
 }
 
+/// Reject a submission with a reason the developer is sent.
+#[utoipa::path(
+    post,
+    path = "/review/submissions/{id}/reject",
+    tag = "review",
+    security(("personal_token" = [])),
+    params(("id" = String, Path, description = "The submission's (version's) id.")),
+    request_body = RejectRequest,
+    responses((status = 200, body = VersionResponse)),
+)]
 pub async fn reject(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -281,7 +390,7 @@ pub async fn reject(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CatalogAppResponse {
     pub slug: String,
     pub publisher: String,
@@ -312,7 +421,7 @@ impl From<CatalogApp> for CatalogAppResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryResponse {
     pub version: i32,
     pub published_at: Option<String>,
@@ -330,7 +439,7 @@ impl From<PublishedVersion> for HistoryResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CatalogDetailsResponse {
     #[serde(flatten)]
     pub app: CatalogAppResponse,
@@ -346,19 +455,35 @@ impl From<CatalogAppDetails> for CatalogDetailsResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogParams {
+    /// Words to search for in names, taglines and descriptions.
     pub q: Option<String>,
+    /// A category, e.g. `clinical-decision-support`.
     pub category: Option<String>,
+    /// A FHIR version, e.g. `4.0.1`.
     pub fhir_version: Option<String>,
+    /// A launch type: `ehr`, `standalone` or `backend`.
     pub launch: Option<String>,
+    /// An audience: `patient`, `clinician` or `backend`.
     pub audience: Option<String>,
+    /// `relevance` (with `q`), `newest` or `name`.
     pub sort: Option<String>,
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
 }
 
 const CATALOG_PAGE: u32 = 24;
 
+/// Published apps, 24 to a page, searched and filtered.
+#[utoipa::path(
+    get,
+    path = "/catalog/apps",
+    tag = "catalog",
+    params(CatalogParams),
+    responses((status = 200, body = Page<CatalogSummary>)),
+)]
 pub async fn catalog(
     State(state): State<AppState>,
     Query(params): Query<CatalogParams>,
@@ -397,6 +522,14 @@ pub async fn catalog(
     }))
 }
 
+/// A published app's listing with its version history, newest first.
+#[utoipa::path(
+    get,
+    path = "/catalog/apps/{slug}",
+    tag = "catalog",
+    params(("slug" = String, Path, description = "The app's slug.")),
+    responses((status = 200, body = CatalogDetailsResponse)),
+)]
 pub async fn catalog_app(
     State(state): State<AppState>,
     Path(slug): Path<String>,

@@ -2,6 +2,7 @@
 
 mod apps;
 mod auth;
+mod doc;
 mod error;
 mod json;
 mod publishers;
@@ -9,8 +10,10 @@ mod registrations;
 mod tenant_context;
 pub(crate) mod tenants;
 
-use axum::routing::{delete, get, post, put};
 use axum::Router;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::AppState;
 
@@ -18,83 +21,60 @@ pub use auth::Caller;
 pub use error::ApiError;
 pub use registrations::RegistryPages;
 
+/// Every API route, each with its OpenAPI operation. Add routes here only,
+/// through `routes!` (one path per call), so none can be served without
+/// being in the document.
+fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(doc::Base::openapi())
+        .routes(routes!(doc::openapi_json))
+        .routes(routes!(publishers::list, publishers::create))
+        .routes(routes!(publishers::members, publishers::invite))
+        .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::get))
+        .routes(routes!(apps::put_draft))
+        .routes(routes!(apps::submit))
+        .routes(routes!(apps::put_logo, apps::delete_logo))
+        .routes(routes!(tenants::app_installs))
+        .routes(routes!(tenants::rotate_secret))
+        .routes(routes!(tenants::get_tenant, tenants::put_tenant))
+        .routes(routes!(tenants::members, tenants::invite))
+        .routes(routes!(tenants::remove_member))
+        .routes(routes!(tenants::list_installs, tenants::install))
+        .routes(routes!(tenants::suspend))
+        .routes(routes!(tenants::resume))
+        .routes(routes!(tenants::update))
+        .routes(routes!(tenants::revoke))
+        .routes(routes!(tenants::list_keys, tenants::create_key))
+        .routes(routes!(tenants::delete_key))
+        .routes(routes!(tenants::audit))
+        .routes(routes!(tenants::webhook, tenants::set_webhook))
+        .routes(routes!(registrations::list))
+        .routes(routes!(registrations::get))
+        .routes(routes!(apps::review_queue))
+        .routes(routes!(apps::approve))
+        .routes(routes!(apps::reject))
+        .routes(routes!(apps::catalog))
+        .routes(routes!(apps::catalog_app))
+}
+
+/// The API's routes, to be nested under `/api/v1`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/publishers",
-            get(publishers::list).post(publishers::create),
-        )
-        .route(
-            "/publishers/{slug}/members",
-            get(publishers::members).post(publishers::invite),
-        )
-        .route("/publisher/apps", get(apps::list).post(apps::create))
-        .route("/publisher/apps/{slug}", get(apps::get))
-        .route("/publisher/apps/{slug}/draft", put(apps::put_draft))
-        .route("/publisher/apps/{slug}/submit", post(apps::submit))
-        .route(
-            "/publisher/apps/{slug}/logo",
-            put(apps::put_logo).delete(apps::delete_logo),
-        )
-        .route(
-            "/publisher/apps/{slug}/installs",
-            get(tenants::app_installs),
-        )
-        .route(
-            "/publisher/apps/{slug}/installs/{tenant}/secret",
-            post(tenants::rotate_secret),
-        )
-        .route(
-            "/tenants/{tenant}",
-            get(tenants::get_tenant).put(tenants::put_tenant),
-        )
-        .route(
-            "/tenants/{tenant}/members",
-            get(tenants::members).post(tenants::invite),
-        )
-        .route(
-            "/tenants/{tenant}/members/{email}",
-            delete(tenants::remove_member),
-        )
-        .route(
-            "/tenants/{tenant}/installs",
-            get(tenants::list_installs).post(tenants::install),
-        )
-        .route(
-            "/tenants/{tenant}/installs/{id}/suspend",
-            post(tenants::suspend),
-        )
-        .route(
-            "/tenants/{tenant}/installs/{id}/resume",
-            post(tenants::resume),
-        )
-        .route(
-            "/tenants/{tenant}/installs/{id}/update",
-            post(tenants::update),
-        )
-        .route("/tenants/{tenant}/installs/{id}", delete(tenants::revoke))
-        .route(
-            "/tenants/{tenant}/keys",
-            get(tenants::list_keys).post(tenants::create_key),
-        )
-        .route("/tenants/{tenant}/keys/{id}", delete(tenants::delete_key))
-        .route("/tenants/{tenant}/audit", get(tenants::audit))
-        .route(
-            "/tenants/{tenant}/webhook",
-            get(tenants::webhook).put(tenants::set_webhook),
-        )
-        .route("/registrations", get(registrations::list))
-        .route("/registrations/{client_id}", get(registrations::get))
-        .route("/review/submissions", get(apps::review_queue))
-        .route("/review/submissions/{id}/approve", post(apps::approve))
-        .route("/review/submissions/{id}/reject", post(apps::reject))
-        .route("/catalog/apps", get(apps::catalog))
-        .route("/catalog/apps/{slug}", get(apps::catalog_app))
-        .fallback(|| async { ApiError::not_found("There is no such API endpoint.") })
+    let (router, _) = operations().split_for_parts();
+    router.fallback(|| async { ApiError::not_found("There is no such API endpoint.") })
+}
+
+/// The OpenAPI 3.1 document of the API, as `/api/v1/openapi.json` serves it.
+pub fn openapi() -> serde_json::Value {
+    let mut document = operations().into_openapi();
+    doc::finish(&mut document);
+    // A document of maps and strings always serialises.
+    let mut json = serde_json::to_value(&document).unwrap_or_default();
+    doc::merge_flattened(&mut json);
+    json
 }
 
 /// The list shape every collection answers with.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

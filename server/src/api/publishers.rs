@@ -6,12 +6,13 @@ use axum::response::IntoResponse;
 use axum::Json;
 use engine::orgs::PublisherMembership;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::json::JsonBody;
 use super::{ApiError, Caller, Page};
 use crate::http::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PublisherResponse {
     pub id: String,
     pub slug: String,
@@ -32,13 +33,22 @@ impl From<PublisherMembership> for PublisherResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePublisherRequest {
     pub slug: String,
     pub name: String,
 }
 
+/// The publisher organisations the caller belongs to, with the caller's role.
+#[utoipa::path(
+    get,
+    operation_id = "list_publishers",
+    path = "/publishers",
+    tag = "publishers",
+    security(("personal_token" = [])),
+    responses((status = 200, body = Page<PublisherResponse>)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -50,6 +60,17 @@ pub async fn list(
     }))
 }
 
+/// Create a publisher organisation (and its sandbox tenant); the caller
+/// becomes its owner.
+#[utoipa::path(
+    post,
+    operation_id = "create_publisher",
+    path = "/publishers",
+    tag = "publishers",
+    security(("personal_token" = [])),
+    request_body = CreatePublisherRequest,
+    responses((status = 201, body = PublisherResponse)),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -65,7 +86,7 @@ pub async fn create(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberResponse {
     pub email: String,
     pub role: String,
@@ -73,13 +94,23 @@ pub struct MemberResponse {
     pub status: &'static str,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     pub email: String,
     pub role: String,
 }
 
+/// The organisation's members and open invitations.
+#[utoipa::path(
+    get,
+    operation_id = "list_publisher_members",
+    path = "/publishers/{slug}/members",
+    tag = "publishers",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The publisher's slug.")),
+    responses((status = 200, body = Page<MemberResponse>)),
+)]
 pub async fn members(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -103,6 +134,18 @@ pub async fn members(
     }))
 }
 
+/// Add a member by email (`role`: `owner`, `admin` or `developer`): an
+/// existing account joins at once, anyone else gets an invitation.
+#[utoipa::path(
+    post,
+    operation_id = "invite_publisher_member",
+    path = "/publishers/{slug}/members",
+    tag = "publishers",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The publisher's slug.")),
+    request_body = InviteRequest,
+    responses((status = 201, body = MemberResponse)),
+)]
 pub async fn invite(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -15,6 +15,7 @@ use domain::TokenScope;
 use engine::registry::{Registration, RegistrationCursor, TenantPrincipal};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, Page};
 use crate::http::AppState;
@@ -34,7 +35,7 @@ impl FromRequestParts<AppState> for TenantKey {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationResponse {
     pub client_id: String,
     pub app: String,
@@ -48,8 +49,11 @@ pub struct RegistrationResponse {
     pub jwks_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// The tenant's authorization server.
     pub issuer: String,
+    /// `active`, `suspended` or `revoked`.
     pub status: String,
+    /// The app version installed (`0`: a sandbox's draft).
     pub version: i32,
     pub updated_at: String,
 }
@@ -76,10 +80,14 @@ impl From<Registration> for RegistrationResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// Only registrations changed at or after this RFC 3339 time.
     pub updated_since: Option<String>,
+    /// Registrations per page, 100 by default, at most 200.
     pub limit: Option<u64>,
 }
 
@@ -197,6 +205,25 @@ impl RegistryPages {
     }
 }
 
+/// The tenant's registrations (every install its authorization server must
+/// know, suspended and revoked included), oldest change first (tenant key
+/// with `registrations:read`). Poll with `If-None-Match`: an unchanged page
+/// answers `304`.
+#[utoipa::path(
+    get,
+    operation_id = "list_registrations",
+    path = "/registrations",
+    tag = "registrations",
+    security(("tenant_key" = [])),
+    params(
+        ListParams,
+        ("If-None-Match" = Option<String>, Header, description = "ETags of pages already held."),
+    ),
+    responses(
+        (status = 200, body = Page<RegistrationResponse>, headers(("ETag" = String))),
+        (status = 304, description = "The page is unchanged.", headers(("ETag" = String))),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     TenantKey(tenant): TenantKey,
@@ -250,6 +277,22 @@ pub async fn list(
     Ok(page.answer(&if_none_match))
 }
 
+/// One registration by its client id.
+#[utoipa::path(
+    get,
+    operation_id = "get_registration",
+    path = "/registrations/{client_id}",
+    tag = "registrations",
+    security(("tenant_key" = [])),
+    params(
+        ("client_id" = String, Path, description = "The install's client id."),
+        ("If-None-Match" = Option<String>, Header, description = "ETags already held."),
+    ),
+    responses(
+        (status = 200, body = RegistrationResponse, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged.", headers(("ETag" = String))),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     TenantKey(tenant): TenantKey,

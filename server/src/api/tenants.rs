@@ -11,6 +11,7 @@ use domain::TokenScope;
 use engine::installs::{InstallAction, InstallView};
 use engine::registry::TenantKeyInfo;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use engine::tenancy::Tenant;
 
@@ -25,12 +26,13 @@ fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InstallResponse {
     pub id: String,
     pub tenant: String,
     pub app: String,
     pub client_id: String,
+    /// `active`, `suspended` or `revoked`.
     pub state: String,
     /// The scopes granted, canonical.
     pub scope: String,
@@ -69,7 +71,7 @@ impl From<InstallView> for InstallResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstallRequest {
     /// The app's slug.
@@ -78,6 +80,16 @@ pub struct InstallRequest {
     pub scope: Option<String>,
 }
 
+/// The tenant's installs, with what each was granted (a member's token
+/// with `tenant-admin`, or a tenant key with `installs:write`).
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/installs",
+    tag = "installs",
+    security(("personal_token" = []), ("tenant_key" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = Page<InstallResponse>)),
+)]
 pub async fn list_installs(
     State(state): State<AppState>,
     InstallsTenant(tenant): InstallsTenant,
@@ -89,6 +101,18 @@ pub async fn list_installs(
     }))
 }
 
+/// Install a published app (in a sandbox, its publisher's draft), granting
+/// `scope` or, when absent, all the app asks for; scopes it never asked for
+/// are refused.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/installs",
+    tag = "installs",
+    security(("personal_token" = []), ("tenant_key" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body = InstallRequest,
+    responses((status = 201, body = InstallResponse)),
+)]
 pub async fn install(
     State(state): State<AppState>,
     InstallsTenant(tenant): InstallsTenant,
@@ -111,6 +135,15 @@ async fn change(
     Ok(Json(install.into()))
 }
 
+/// Suspend an active install: its tokens stop working.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/installs/{id}/suspend",
+    tag = "installs",
+    security(("personal_token" = []), ("tenant_key" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
+    responses((status = 200, body = InstallResponse)),
+)]
 pub async fn suspend(
     State(state): State<AppState>,
     InstallsTenant(tenant): InstallsTenant,
@@ -119,6 +152,15 @@ pub async fn suspend(
     change(state, tenant, id, InstallAction::Suspend).await
 }
 
+/// Resume a suspended install.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/installs/{id}/resume",
+    tag = "installs",
+    security(("personal_token" = []), ("tenant_key" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
+    responses((status = 200, body = InstallResponse)),
+)]
 pub async fn resume(
     State(state): State<AppState>,
     InstallsTenant(tenant): InstallsTenant,
@@ -127,7 +169,16 @@ pub async fn resume(
     change(state, tenant, id, InstallAction::Resume).await
 }
 
-/// `POST …/installs/{id}/update`: move to the version waiting for approval.
+/// Approve the version waiting for the tenant (`pending_version`): the
+/// install moves to it, keeping the granted scopes the new version still asks for.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/installs/{id}/update",
+    tag = "installs",
+    security(("personal_token" = []), ("tenant_key" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
+    responses((status = 200, body = InstallResponse)),
+)]
 pub async fn update(
     State(state): State<AppState>,
     InstallsTenant(tenant): InstallsTenant,
@@ -137,6 +188,15 @@ pub async fn update(
     Ok(Json(install.into()))
 }
 
+/// Revoke an install for good; its client id stops working.
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenant}/installs/{id}",
+    tag = "installs",
+    security(("personal_token" = []), ("tenant_key" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
+    responses((status = 200, body = InstallResponse)),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     InstallsTenant(tenant): InstallsTenant,
@@ -145,7 +205,7 @@ pub async fn revoke(
     change(state, tenant, id, InstallAction::Revoke).await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeyResponse {
     pub id: String,
     pub name: String,
@@ -170,13 +230,22 @@ impl From<TenantKeyInfo> for KeyResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRequest {
     pub name: String,
     pub scopes: Vec<String>,
 }
 
+/// The tenant's API keys (never the keys themselves).
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/keys",
+    tag = "keys",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = Page<KeyResponse>)),
+)]
 pub async fn list_keys(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -188,6 +257,17 @@ pub async fn list_keys(
     }))
 }
 
+/// Create an API key with the given scopes (`registrations:read`,
+/// `installs:write`, `launch:write`, `introspect`); `key` is shown this once.
+#[utoipa::path(
+    post,
+    path = "/tenants/{tenant}/keys",
+    tag = "keys",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body = KeyRequest,
+    responses((status = 201, body = KeyResponse)),
+)]
 pub async fn create_key(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -202,6 +282,15 @@ pub async fn create_key(
     Ok((StatusCode::CREATED, Json(response)))
 }
 
+/// Revoke an API key: it gets 401 from then on.
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenant}/keys/{id}",
+    tag = "keys",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The key's id.")),
+    responses((status = 204, description = "Revoked.")),
+)]
 pub async fn delete_key(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -211,7 +300,15 @@ pub async fn delete_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /publisher/apps/{slug}/installs`: per-tenant client ids.
+/// The app's installs in every tenant, with their client ids.
+#[utoipa::path(
+    get,
+    path = "/publisher/apps/{slug}/installs",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug.")),
+    responses((status = 200, body = Page<InstallResponse>)),
+)]
 pub async fn app_installs(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -225,7 +322,7 @@ pub async fn app_installs(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SecretResponse {
     pub client_id: String,
     /// Shown this once; the previous secret keeps working for the grace
@@ -234,7 +331,16 @@ pub struct SecretResponse {
     pub previous_valid_for_seconds: i64,
 }
 
-/// `POST /publisher/apps/{slug}/installs/{tenant}/secret`: a new secret.
+/// A new client secret for the app in one tenant, shown this once; the
+/// previous one keeps working for the grace period.
+#[utoipa::path(
+    post,
+    path = "/publisher/apps/{slug}/installs/{tenant}/secret",
+    tag = "apps",
+    security(("personal_token" = [])),
+    params(("slug" = String, Path, description = "The app's slug."), ("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = SecretResponse)),
+)]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -252,7 +358,7 @@ pub async fn rotate_secret(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditResponse {
     pub id: String,
     pub at: String,
@@ -266,14 +372,25 @@ pub struct AuditResponse {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// `json` (the default) or `csv`.
     pub format: Option<String>,
+    /// The newest entries to return, 1,000 by default.
     pub limit: Option<u64>,
 }
 
-/// `GET /tenants/{tenant}/audit[?format=csv]`: the tenant's audit log.
+/// The tenant's audit log, newest first: who did what, when and from where.
+/// `format=csv` answers a CSV download instead (`text/csv`).
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/audit",
+    tag = "audit",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), AuditParams),
+    responses((status = 200, body = Page<AuditResponse>, description = "The entries (or, with `format=csv`, `text/csv`).")),
+)]
 pub async fn audit(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -327,13 +444,13 @@ pub fn csv_download(
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookSecretResponse {
     pub url: String,
     /// The signing secret, shown this once; setting the webhook again
@@ -341,7 +458,16 @@ pub struct WebhookSecretResponse {
     pub secret: String,
 }
 
-/// `PUT /tenants/{tenant}/webhook`: set the URL; answers the new secret.
+/// Set the webhook URL; answers a new signing secret, shown this once.
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}/webhook",
+    tag = "webhooks",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body = WebhookRequest,
+    responses((status = 200, body = WebhookSecretResponse)),
+)]
 pub async fn set_webhook(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -354,7 +480,7 @@ pub async fn set_webhook(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryResponse {
     pub id: String,
     pub event: String,
@@ -365,14 +491,22 @@ pub struct DeliveryResponse {
     pub created_at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookResponse {
     pub url: String,
     /// The latest 50, newest first.
     pub deliveries: Vec<DeliveryResponse>,
 }
 
-/// `GET /tenants/{tenant}/webhook`: the URL and the delivery log.
+/// The webhook URL and its latest deliveries.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}/webhook",
+    tag = "webhooks",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = WebhookResponse)),
+)]
 pub async fn webhook(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -400,7 +534,7 @@ pub async fn webhook(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TenantResponse {
     pub slug: String,
     pub name: String,
@@ -425,21 +559,39 @@ fn tenant_response(tenant: &Tenant) -> Result<TenantResponse, ApiError> {
     })
 }
 
-/// `GET /tenants/{tenant}`: the tenant's details.
+/// The tenant's details and the caller's role in it.
+#[utoipa::path(
+    get,
+    path = "/tenants/{tenant}",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = TenantResponse)),
+)]
 pub async fn get_tenant(
     MemberTenant(tenant): MemberTenant,
 ) -> Result<Json<TenantResponse>, ApiError> {
     Ok(Json(tenant_response(&tenant)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantUpdateRequest {
     pub name: String,
     pub fhir_base_urls: Vec<String>,
 }
 
-/// `PUT /tenants/{tenant}`: rename, set the FHIR base URLs.
+/// Rename the tenant and set its FHIR base URLs (https, or http on
+/// loopback; no query).
+#[utoipa::path(
+    put,
+    path = "/tenants/{tenant}",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body = TenantUpdateRequest,
+    responses((status = 200, body = TenantResponse)),
+)]
 pub async fn put_tenant(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -452,7 +604,16 @@ pub async fn put_tenant(
     Ok(Json(tenant_response(&tenant)?))
 }
 
-/// `GET /tenants/{tenant}/members`.
+/// The tenant's members and open invitations.
+#[utoipa::path(
+    get,
+    operation_id = "list_tenant_members",
+    path = "/tenants/{tenant}/members",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = Page<MemberResponse>)),
+)]
 pub async fn members(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -471,7 +632,18 @@ pub async fn members(
     }))
 }
 
-/// `POST /tenants/{tenant}/members`: add or invite by email.
+/// Add a member by email (`role`: `admin` or `viewer`): an existing
+/// account joins at once, anyone else gets an invitation.
+#[utoipa::path(
+    post,
+    operation_id = "invite_tenant_member",
+    path = "/tenants/{tenant}/members",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body = InviteRequest,
+    responses((status = 201, body = MemberResponse)),
+)]
 pub async fn invite(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
@@ -495,7 +667,15 @@ pub async fn invite(
     ))
 }
 
-/// `DELETE /tenants/{tenant}/members/{email}`: remove, or withdraw the invitation.
+/// Remove a member, or withdraw an invitation; the last admin stays (409).
+#[utoipa::path(
+    delete,
+    path = "/tenants/{tenant}/members/{email}",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug."), ("email" = String, Path, description = "The member's email address.")),
+    responses((status = 204, description = "Removed.")),
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
