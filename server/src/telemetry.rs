@@ -45,6 +45,16 @@ pub fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder)
                 .map_err(|e| format!("could not install the metrics recorder: {e}"))?;
+            // Histogram samples wait in a buffer until they are folded into
+            // their buckets; without a scrape that buffer would only grow.
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                })
+                .map_err(|e| format!("could not start the metrics upkeep: {e}"))?;
             Ok(handle)
         })
         .clone()

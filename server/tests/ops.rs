@@ -26,6 +26,45 @@ async fn health_readiness_and_metrics_answer() {
         .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/login\""), "{metrics}");
+
+    // Every request counts, and a made-up method counts as OTHER (so that
+    // such methods cannot grow the metrics without bound).
+    let logins = |metrics: &str| -> u64 {
+        metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("http_requests_total{")
+                    && l.contains("method=\"GET\"")
+                    && l.contains("route=\"/login\"")
+                    && l.contains("status=\"200\"")
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = logins(&metrics);
+    app.get("/login").await;
+    app.get("/login").await;
+    reqwest::Client::new()
+        .request(
+            reqwest::Method::from_bytes(b"BREW").unwrap(),
+            app.url("/healthz"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(logins(&metrics), before + 2, "{metrics}");
+    assert!(
+        metrics.contains("method=\"OTHER\",route=\"/healthz\""),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("BREW"));
 }
 
 fn sidecar(data_dir: &std::path::Path, database_url: &str) -> tokio::process::Command {

@@ -1,9 +1,11 @@
 //! Operations endpoints and per-request telemetry.
 
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -35,18 +37,110 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 /// it may hold ids or one-time tokens).
 pub async fn record_metrics(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = known_method(request.method());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    RouteMetrics::record(
+        &method,
+        route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
+}
+
+/// The method as a label: any method outside HTTP's own counts as `OTHER`,
+/// so that made-up methods cannot grow the metrics without bound.
+fn known_method(method: &Method) -> Method {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    if KNOWN.contains(method) {
+        method.clone()
+    } else {
+        Method::from_bytes(b"OTHER").unwrap_or_default()
+    }
+}
+
+/// The metric handles of each route, registered once: looking a labelled
+/// metric up by name builds its label strings and hashes them, which the
+/// busiest routes would otherwise pay on every request.
+#[derive(Default)]
+struct RouteMetrics {
+    requests: Vec<(Method, u16, metrics::Counter)>,
+    durations: Vec<(Method, metrics::Histogram)>,
+}
+
+type RouteTable = RwLock<HashMap<String, RouteMetrics>>;
+
+impl RouteMetrics {
+    fn table() -> &'static RouteTable {
+        static TABLE: OnceLock<RouteTable> = OnceLock::new();
+        TABLE.get_or_init(Default::default)
+    }
+
+    fn record(method: &Method, route: &str, status: u16, seconds: f64) {
+        let table = Self::table();
+        if let Ok(routes) = table.read() {
+            if let Some(known) = routes.get(route) {
+                if known.observe(method, status, seconds) {
+                    return;
+                }
+            }
+        }
+        let Ok(mut routes) = table.write() else {
+            return;
+        };
+        let known = routes.entry(route.to_owned()).or_default();
+        if !known
+            .requests
+            .iter()
+            .any(|(m, s, _)| m == method && *s == status)
+        {
+            let counter = metrics::counter!(
+                "http_requests_total",
+                "method" => method.to_string(),
+                "route" => route.to_owned(),
+                "status" => status.to_string()
+            );
+            known.requests.push((method.clone(), status, counter));
+        }
+        if !known.durations.iter().any(|(m, _)| m == method) {
+            let histogram = metrics::histogram!(
+                "http_request_duration_seconds",
+                "method" => method.to_string(),
+                "route" => route.to_owned()
+            );
+            known.durations.push((method.clone(), histogram));
+        }
+        known.observe(method, status, seconds);
+    }
+
+    /// Counts the request if its handles are here; false when one is not.
+    fn observe(&self, method: &Method, status: u16, seconds: f64) -> bool {
+        let counter = self
+            .requests
+            .iter()
+            .find(|(m, s, _)| m == method && *s == status);
+        let histogram = self.durations.iter().find(|(m, _)| m == method);
+        match (counter, histogram) {
+            (Some((_, _, counter)), Some((_, histogram))) => {
+                counter.increment(1);
+                histogram.record(seconds);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The span every log line of a request carries: its id, method and path
