@@ -68,8 +68,14 @@ if [[ ! -x "$ROOT/node_modules/.bin/wasm-opt" ]]; then
 fi
 
 if ((WITH_BROWSER)); then
-  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
-    log "installing Playwright (using Debian's Chromium)"
+  # Every package the browser tests list, not only Playwright: a checkout
+  # may have gained one since node_modules was made.
+  if ! (cd "$ROOT/end2end" && node -e '
+      const fs = require("fs");
+      const deps = Object.keys(require("./package.json").devDependencies);
+      process.exit(deps.every((d) => fs.existsSync(`node_modules/${d}/package.json`)) ? 0 : 1);
+    '); then
+    log "installing Playwright (using Debian's Chromium) and the client libraries the tests use"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
   if ! command -v chromium >/dev/null 2>&1; then

@@ -54,8 +54,10 @@ test("a developer installs a draft in the sandbox and it follows the next save",
   await page.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByRole("status")).toBeVisible();
   await page.goto("/t/sandbox-acme-health-apps/admin");
-  await expect(page.getByText("the current draft")).toBeVisible();
-  await page.getByText(/Granted: \d+ scopes/).click();
-  await expect(page.getByText("patient/Condition.rs")).toBeVisible();
+  // Other tests may install into the same sandbox: look at this app's entry.
+  const install = page.locator("li.install").filter({ has: page.getByRole("heading", { name: "Growth Charts" }) });
+  await expect(install.getByText("the current draft")).toBeVisible();
+  await install.getByText(/Granted: \d+ scopes/).click();
+  await expect(install.getByText("patient/Condition.rs")).toBeVisible();
   errors();
 });

@@ -195,6 +195,21 @@ pub async fn post_json(
 
 /// The body at `url`, under the rules above.
 pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchError> {
+    Ok(fetch_with_cache_control(config, url).await?.body)
+}
+
+/// A fetched body and what its answer said about keeping it.
+pub struct Fetched {
+    pub body: Vec<u8>,
+    /// The `Cache-Control` header, if any.
+    pub cache_control: Option<String>,
+}
+
+/// [`fetch`], with the answer's `Cache-Control`.
+pub async fn fetch_with_cache_control(
+    config: &FetchConfig,
+    url: &Url,
+) -> Result<Fetched, FetchError> {
     let client = client_for(config, url).await?;
     let mut response = client
         .get(url.clone())
@@ -218,6 +233,11 @@ pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchErro
     {
         return Err(FetchError::TooLarge(config.max_bytes));
     }
+    let cache_control = response
+        .headers()
+        .get(reqwest::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut body = Vec::new();
     loop {
         let chunk = response.chunk().await.map_err(|e| send_error(config, &e))?;
@@ -227,7 +247,10 @@ pub async fn fetch(config: &FetchConfig, url: &Url) -> Result<Vec<u8>, FetchErro
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Fetched {
+        body,
+        cache_control,
+    })
 }
 
 /// What went wrong underneath reqwest's "error sending request for url".

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod audit;
+pub mod authz;
 pub mod catalog;
 pub mod clock;
 pub mod db;
@@ -63,6 +64,17 @@ pub struct Engine {
     catalog_cache: Arc<catalog::CatalogCache>,
     registry_watch: Arc<registry_watch::RegistryWatch>,
     webhooks_ready: Arc<tokio::sync::Notify>,
+    authz: Arc<AuthzState>,
+}
+
+/// What the authorization servers keep in memory (see [`authz`]).
+#[derive(Default)]
+struct AuthzState {
+    issuers: authz::IssuerCache,
+    keys: authz::keys::KeyCache,
+    clients: authz::client::ClientCache,
+    tokens: authz::tokens::TokenState,
+    throttle: authz::throttle::ClientThrottle,
 }
 
 impl Engine {
@@ -75,7 +87,28 @@ impl Engine {
             catalog_cache: Arc::default(),
             registry_watch: Arc::default(),
             webhooks_ready: Arc::new(tokio::sync::Notify::new()),
+            authz: Arc::default(),
         }
+    }
+
+    pub(crate) fn issuer_cache(&self) -> &authz::IssuerCache {
+        &self.authz.issuers
+    }
+
+    pub(crate) fn key_cache(&self) -> &authz::keys::KeyCache {
+        &self.authz.keys
+    }
+
+    pub(crate) fn client_cache(&self) -> &authz::client::ClientCache {
+        &self.authz.clients
+    }
+
+    pub(crate) fn token_state(&self) -> &authz::tokens::TokenState {
+        &self.authz.tokens
+    }
+
+    pub(crate) fn client_throttle(&self) -> &authz::throttle::ClientThrottle {
+        &self.authz.throttle
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -59,6 +59,7 @@ pub struct Registration {
     pub app_slug: String,
     pub client_name: String,
     pub token_endpoint_auth_method: String,
+    pub grant_types: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub launch_url: Option<String>,
     pub scope: String,
@@ -306,6 +307,7 @@ impl Engine {
             app_slug: row.try_get("", "app_slug")?,
             client_name: m.client_name.unwrap_or_default(),
             token_endpoint_auth_method: m.token_endpoint_auth_method.unwrap_or_default(),
+            grant_types: m.grant_types.unwrap_or_default(),
             redirect_uris: m.redirect_uris.unwrap_or_default(),
             launch_url: m.launch_url,
             scope: install.granted_scope,
@@ -372,16 +374,28 @@ impl Engine {
         client_id: &str,
     ) -> EngineResult<Registration> {
         principal.require(TokenScope::RegistrationsRead)?;
+        self.registration_in_tenant(&principal.tenant_id, &principal.tenant_slug, client_id)
+            .await
+    }
+
+    /// The registration of `client_id` in the tenant; another tenant's
+    /// client is not found.
+    pub(crate) async fn registration_in_tenant(
+        &self,
+        tenant_id: &str,
+        tenant_slug: &str,
+        client_id: &str,
+    ) -> EngineResult<Registration> {
         let mut sql = Sql::new(self.db().get_database_backend());
         sql.push(REGISTRATION_SELECT)
             .push(" WHERE i.tenant_id = ")
-            .bind(principal.tenant_id.clone())
+            .bind(tenant_id.to_owned())
             .push(" AND i.client_id = ")
             .bind(client_id.to_owned());
         let row = self.db().query_one(sql.build()).await?.ok_or_else(|| {
             EngineError::not_found("The tenant has no registration with that client id.")
         })?;
-        self.registration_row(&principal.tenant_slug, &row)
+        self.registration_row(tenant_slug, &row)
     }
 }
 

@@ -35,6 +35,17 @@ impl MasterKey {
         Self(bytes)
     }
 
+    /// A 256-bit key for one purpose, named by `label`: HMAC-SHA-256 of the
+    /// label under the master key.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        if let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
+            mac.update(label.as_bytes());
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
+    }
+
     /// HMAC-SHA-256 of `secret` under the key, hex.
     pub fn keyed_hash(&self, secret: &str) -> String {
         // A 32-byte key is always a valid HMAC key.

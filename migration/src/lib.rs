@@ -11,6 +11,7 @@ mod m20261201_000005_media;
 mod m20261201_000006_installs;
 mod m20261201_000007_webhooks;
 mod m20261201_000008_tenancy;
+mod m20261201_000009_signing;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_installs::Migration),
             Box::new(m20261201_000007_webhooks::Migration),
             Box::new(m20261201_000008_tenancy::Migration),
+            Box::new(m20261201_000009_signing::Migration),
         ]
     }
 }

@@ -44,8 +44,23 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Manage the signing keys of tenants' authorization servers.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Create the demo accounts, publisher and tenant, and print the credentials.
     SeedDemo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// New signing keys for the tenant; the old ones keep verifying (and
+    /// stay published) until every token they signed has expired.
+    Rotate {
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +185,18 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ),
             }
             deliver_mail_now(&engine).await?;
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { tenant },
+        } => {
+            let kids = engine
+                .rotate_signing_keys(&tenant)
+                .await
+                .map_err(user_error)?;
+            println!(
+                "Tenant {tenant} signs with new keys ({}); the old ones stay published until their tokens have expired.",
+                kids.join(", ")
+            );
         }
         Command::SeedDemo => {
             let accounts = engine.seed_demo().await.map_err(user_error)?;

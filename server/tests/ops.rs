@@ -185,6 +185,32 @@ async fn the_command_line_creates_users_tokens_and_tenants() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 
+    // Signing keys: rotated twice, each time to new ones.
+    let mut kids = Vec::new();
+    for _ in 0..2 {
+        let rotated = sidecar(&dir, &db)
+            .args(["keys", "rotate", "--tenant", "demo-health"])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            rotated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rotated.stderr)
+        );
+        let stdout = String::from_utf8(rotated.stdout).unwrap();
+        assert!(stdout.contains("signs with new keys"), "{stdout}");
+        kids.push(stdout);
+    }
+    assert_ne!(kids[0], kids[1]);
+    let unknown = sidecar(&dir, &db)
+        .args(["keys", "rotate", "--tenant", "nowhere"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant `nowhere`"));
+
     let weak = sidecar(&dir, &db)
         .args(["user", "create", "--email", "x@example.org"])
         .stdin(Stdio::null())

@@ -4,6 +4,7 @@
 mod console;
 mod forms;
 mod media;
+mod oauth;
 mod ops;
 mod pages;
 mod security;
@@ -155,6 +156,7 @@ pub fn router(state: AppState, store: Store) -> Router {
 
     Router::new()
         .nest("/api/v1", crate::api::router())
+        .merge(oauth::router())
         .route("/media/{id}", get(media::serve))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

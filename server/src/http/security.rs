@@ -32,6 +32,11 @@ pub async fn refuse_cross_origin(
     if request.uri().path().starts_with("/api/") && (bearer || !has_cookie) {
         return next.run(request).await;
     }
+    // The authorization servers' endpoints read no cookies: a cross-site
+    // post there can do nothing a direct one could not.
+    if super::oauth::is_oauth_endpoint(request.uri().path()) {
+        return next.run(request).await;
+    }
     let expected = state.config.public_origin();
     let origin = request
         .headers()

@@ -36,6 +36,8 @@ pub struct Options {
     pub allow_private_fetch: bool,
     /// `SIDECAR_SECRET_GRACE_HOURS`, when not the default.
     pub secret_grace_hours: Option<u32>,
+    /// `SIDECAR_MASTER_KEY` (64 hex characters); replicas share one.
+    pub master_key: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -102,6 +104,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     if let Some(hours) = options.secret_grace_hours {
         values.insert("SIDECAR_SECRET_GRACE_HOURS".to_owned(), hours.to_string());
+    }
+    if let Some(key) = &options.master_key {
+        values.insert("SIDECAR_MASTER_KEY".to_owned(), key.clone());
     }
     if options.allow_private_fetch {
         values.insert("SIDECAR_ALLOW_PRIVATE_FETCH".to_owned(), "true".to_owned());

@@ -1,0 +1,432 @@
+//! The clients of a tenant's authorization server (its installs), and how
+//! they prove who they are: a signed JWT assertion (`private_key_jwt`,
+//! SMART Backend Services) checked against the app's keys.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use domain::ScopeSet;
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+use super::{Issuer, OAuthError, OAuthResult};
+use crate::{Engine, EngineError};
+
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The longest an assertion may live: SMART Backend Services says five
+/// minutes; a minute more for clock skew.
+const MAX_ASSERTION_LIFE: i64 = 5 * 60 + CLOCK_SKEW;
+
+/// How far apart the client's clock and ours may be, in seconds.
+const CLOCK_SKEW: i64 = 60;
+
+/// How long fetched keys are kept when the answer says nothing.
+const DEFAULT_KEYS_LIFE: Duration = Duration::from_secs(300);
+/// The longest fetched keys are kept, whatever the answer says.
+const MAX_KEYS_LIFE: Duration = Duration::from_secs(24 * 3600);
+/// A `kid` not among the fetched keys fetches them again, at most this often.
+const REFETCH_AFTER: Duration = Duration::from_secs(10);
+
+/// An install as its tenant's authorization server enforces it.
+#[derive(Debug)]
+pub struct Client {
+    pub client_id: String,
+    pub install_id: String,
+    pub app_slug: String,
+    /// `active`, `suspended` or `revoked`.
+    pub status: String,
+    /// What the tenant granted.
+    pub granted: ScopeSet,
+    pub auth_method: String,
+    pub grant_types: Vec<String>,
+    pub jwks_uri: Option<String>,
+    jwks: Option<JwkSet>,
+}
+
+impl Client {
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct ClientCache {
+    clients: Mutex<HashMap<String, (u64, Arc<Client>)>>,
+    remote: Mutex<HashMap<String, RemoteKeys>>,
+}
+
+/// Keys fetched from a `jwks_uri`: when fetched, until when good.
+type RemoteKeys = (Instant, Instant, Arc<JwkSet>);
+
+/// Bounds memory against requests for made-up client ids (never cached).
+const CLIENT_CAPACITY: usize = 100_000;
+
+/// What a client assertion says, before it is checked.
+#[derive(Debug, Deserialize)]
+struct AssertionClaims {
+    iss: Option<String>,
+    sub: Option<String>,
+    jti: Option<String>,
+    exp: Option<i64>,
+    nbf: Option<i64>,
+}
+
+/// A checked assertion: the client, and the `jti` and `exp` to record so
+/// it cannot be used twice.
+pub struct Authenticated {
+    pub client: Arc<Client>,
+    pub jti: String,
+    pub expires_at: i64,
+}
+
+/// How long fetched keys may be kept, by the answer's Cache-Control:
+/// `None` when not at all.
+fn keys_life(cache_control: Option<&str>) -> Option<Duration> {
+    let Some(value) = cache_control else {
+        return Some(DEFAULT_KEYS_LIFE);
+    };
+    let mut life = DEFAULT_KEYS_LIFE;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return None;
+        }
+        if let Some(secs) = lower.strip_prefix("max-age=") {
+            match secs.trim_matches('"').parse::<u64>() {
+                Ok(0) => return None,
+                Ok(secs) => life = Duration::from_secs(secs).min(MAX_KEYS_LIFE),
+                Err(_) => {}
+            }
+        }
+    }
+    Some(life)
+}
+
+impl Engine {
+    /// The tenant's install with this client id, kept while the registry
+    /// generation stays.
+    pub async fn client(
+        &self,
+        issuer: &Issuer,
+        client_id: &str,
+    ) -> Result<Arc<Client>, EngineError> {
+        let generation = self.registry_generation().await?;
+        let cache = self.client_cache();
+        let key = format!("{}/{client_id}", issuer.tenant_id);
+        if let Some((g, client)) = cache
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            if *g == generation {
+                return Ok(client.clone());
+            }
+        }
+        let registration = self
+            .registration_in_tenant(&issuer.tenant_id, &issuer.slug, client_id)
+            .await?;
+        let granted = ScopeSet::parse(&registration.scope)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("a stored grant: {e}")))?;
+        let jwks = match registration.jwks {
+            Some(value) => Some(
+                serde_json::from_value::<JwkSet>(value)
+                    .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored keys: {e}")))?,
+            ),
+            None => None,
+        };
+        let client = Arc::new(Client {
+            client_id: registration.client_id,
+            install_id: registration.install_id,
+            app_slug: registration.app_slug,
+            status: registration.status,
+            granted,
+            auth_method: registration.token_endpoint_auth_method,
+            grant_types: registration.grant_types,
+            jwks_uri: registration.jwks_uri,
+            jwks,
+        });
+        let mut clients = cache.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if clients.len() >= CLIENT_CAPACITY {
+            clients.clear();
+        }
+        clients.insert(key, (generation, client.clone()));
+        Ok(client)
+    }
+
+    /// Checks a `private_key_jwt` client assertion made for `issuer`'s
+    /// token endpoint: signed by a key of the app, `iss` = `sub` = the
+    /// client id, `aud` the token endpoint (or the issuer), alive for at most five minutes,
+    /// with a `jti`. Whether the `jti` was used before is the caller's to
+    /// check (see [`Authenticated`]).
+    pub async fn authenticate_assertion(
+        &self,
+        issuer: &Issuer,
+        assertion_type: Option<&str>,
+        assertion: Option<&str>,
+    ) -> OAuthResult<Authenticated> {
+        match assertion_type {
+            Some(ASSERTION_TYPE) => {}
+            Some(other) => {
+                return Err(OAuthError::invalid_client(format!(
+                    "`client_assertion_type` must be `{ASSERTION_TYPE}`, not `{other}`."
+                )))
+            }
+            None => {
+                return Err(OAuthError::invalid_client(format!(
+                    "Authenticate with a signed JWT: send `client_assertion` and `client_assertion_type={ASSERTION_TYPE}`."
+                )))
+            }
+        }
+        let assertion = assertion
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| OAuthError::invalid_client("`client_assertion` is missing."))?;
+        let header = jsonwebtoken::decode_header(assertion)
+            .map_err(|_| OAuthError::invalid_client("`client_assertion` is not a JWT."))?;
+        if !matches!(header.alg, Algorithm::RS384 | Algorithm::ES384) {
+            return Err(OAuthError::invalid_client(format!(
+                "Sign the client assertion with RS384 or ES384, not {:?}.",
+                header.alg
+            )));
+        }
+        let claims = jsonwebtoken::dangerous::insecure_decode::<AssertionClaims>(assertion)
+            .map_err(|_| OAuthError::invalid_client("The client assertion's claims are not JSON."))?
+            .claims;
+        let client_id = claims
+            .sub
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                OAuthError::invalid_client("The client assertion has no `sub` (the client id).")
+            })?;
+        if claims.iss.as_deref() != Some(client_id.as_str()) {
+            return Err(OAuthError::invalid_client(
+                "The client assertion's `iss` and `sub` must both be the client id.",
+            ));
+        }
+        let client = match self.client(issuer, &client_id).await {
+            Ok(client) => client,
+            Err(EngineError::NotFound(_)) => {
+                return Err(OAuthError::invalid_client(format!(
+                    "`{client_id}` is not a client of this authorization server."
+                )))
+            }
+            Err(other) => return Err(other.into()),
+        };
+        if !client.is_active() {
+            return Err(OAuthError::invalid_client(format!(
+                "The install of this client is {}.",
+                client.status
+            )));
+        }
+        if client.auth_method != "private_key_jwt" {
+            return Err(OAuthError::invalid_client(format!(
+                "This client is registered to authenticate with `{}`, not a signed JWT.",
+                client.auth_method
+            )));
+        }
+        if let Some(jku) = &header.jku {
+            if client.jwks_uri.as_deref() != Some(jku.as_str()) {
+                return Err(OAuthError::invalid_client(
+                    "The assertion's `jku` is not the client's registered `jwks_uri`.",
+                ));
+            }
+        }
+
+        let mut validation = Validation::new(header.alg);
+        // SMART names the token endpoint; RFC 7523 (and newer clients)
+        // the issuer.
+        validation.set_audience(&[issuer.token_endpoint(), issuer.url.clone()]);
+        validation.set_issuer(&[client_id.as_str()]);
+        validation.sub = Some(client_id.clone());
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        // Times are checked below against the engine's clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let verify = |keys: &JwkSet| -> Option<Result<(), jsonwebtoken::errors::Error>> {
+            let mut outcome = None;
+            for jwk in candidates(keys, header.kid.as_deref(), header.alg) {
+                let Ok(key) = DecodingKey::from_jwk(jwk) else {
+                    continue;
+                };
+                match jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation) {
+                    Ok(_) => return Some(Ok(())),
+                    // A key whose signature matched says more than one
+                    // whose did not.
+                    Err(e)
+                        if outcome.is_none()
+                            || *e.kind() != jsonwebtoken::errors::ErrorKind::InvalidSignature =>
+                    {
+                        outcome = Some(Err(e))
+                    }
+                    Err(_) => {}
+                }
+            }
+            outcome
+        };
+        let outcome = match (&client.jwks, &client.jwks_uri) {
+            (Some(keys), _) => verify(keys),
+            (None, Some(uri)) => {
+                let keys = self.remote_keys(uri, false).await?;
+                match verify(&keys) {
+                    None => {
+                        // A key the app added since the last fetch.
+                        let keys = self.remote_keys(uri, true).await?;
+                        verify(&keys)
+                    }
+                    found => found,
+                }
+            }
+            (None, None) => None,
+        };
+        match outcome {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(OAuthError::invalid_client(assertion_refusal(&e))),
+            None => return Err(OAuthError::invalid_client(
+                "None of the client's registered keys matches the assertion's `kid` and algorithm.",
+            )),
+        }
+
+        let now = self.now().timestamp();
+        let exp = claims.exp.unwrap_or_default();
+        if exp + CLOCK_SKEW < now {
+            return Err(OAuthError::invalid_client(
+                "The client assertion has expired.",
+            ));
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now + CLOCK_SKEW) {
+            return Err(OAuthError::invalid_client(
+                "The client assertion is not valid yet (`nbf`).",
+            ));
+        }
+        if exp - now > MAX_ASSERTION_LIFE {
+            return Err(OAuthError::invalid_client(
+                "The client assertion lives too long: `exp` may be at most five minutes away.",
+            ));
+        }
+        let jti = claims
+            .jti
+            .filter(|j| !j.is_empty() && j.len() <= 255)
+            .ok_or_else(|| OAuthError::invalid_client("The client assertion needs a `jti`."))?;
+        Ok(Authenticated {
+            client,
+            jti,
+            expires_at: exp,
+        })
+    }
+
+    /// The keys at `uri`, fetched under the server-side fetch rules and
+    /// kept as its Cache-Control allows; `again` fetches anew unless the
+    /// last fetch was moments ago.
+    async fn remote_keys(&self, uri: &str, again: bool) -> OAuthResult<Arc<JwkSet>> {
+        let cache = self.client_cache();
+        if let Some((fetched, until, keys)) = cache
+            .remote
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(uri)
+        {
+            let fresh = Instant::now() < *until;
+            if fresh && (!again || fetched.elapsed() < REFETCH_AFTER) {
+                return Ok(keys.clone());
+            }
+        }
+        let url = url::Url::parse(uri)
+            .map_err(|_| OAuthError::invalid_client("The client's `jwks_uri` is not a URL."))?;
+        let fetched = crate::fetch::fetch_with_cache_control(&self.config().fetch, &url)
+            .await
+            .map_err(|e| {
+                OAuthError::invalid_client(format!(
+                    "The client's keys could not be fetched from its `jwks_uri`: {e}"
+                ))
+            })?;
+        let keys: JwkSet = serde_json::from_slice(&fetched.body).map_err(|_| {
+            OAuthError::invalid_client("The client's `jwks_uri` does not answer a JWK set.")
+        })?;
+        let keys = Arc::new(keys);
+        let now = Instant::now();
+        let mut remote = cache.remote.lock().unwrap_or_else(|p| p.into_inner());
+        match keys_life(fetched.cache_control.as_deref()) {
+            Some(life) => {
+                if remote.len() >= CLIENT_CAPACITY {
+                    remote.clear();
+                }
+                remote.insert(uri.to_owned(), (now, now + life, keys.clone()));
+            }
+            None => {
+                remote.remove(uri);
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// The keys that may have signed: the one named by `kid`, else every key
+/// of the algorithm's family.
+fn candidates<'a>(
+    keys: &'a JwkSet,
+    kid: Option<&'a str>,
+    alg: Algorithm,
+) -> impl Iterator<Item = &'a Jwk> {
+    keys.keys.iter().filter(move |jwk| {
+        let named = match (kid, jwk.common.key_id.as_deref()) {
+            (Some(wanted), Some(id)) => wanted == id,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let family = matches!(
+            (&jwk.algorithm, alg),
+            (
+                jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
+                Algorithm::RS384
+            ) | (
+                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_),
+                Algorithm::ES384
+            )
+        );
+        named && family
+    })
+}
+
+/// Why an assertion's check failed, for the developer.
+fn assertion_refusal(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => "The client assertion has expired.".into(),
+        ErrorKind::InvalidAudience => {
+            "The client assertion's `aud` must be this token endpoint's URL (or the issuer).".into()
+        }
+        ErrorKind::InvalidIssuer | ErrorKind::InvalidSubject => {
+            "The client assertion's `iss` and `sub` must both be the client id.".into()
+        }
+        ErrorKind::MissingRequiredClaim(claim) => {
+            format!("The client assertion needs a `{claim}` claim.")
+        }
+        ErrorKind::ImmatureSignature => "The client assertion is not valid yet (`nbf`).".into(),
+        ErrorKind::InvalidSignature => {
+            "The client assertion's signature does not verify with the client's keys.".into()
+        }
+        _ => "The client assertion could not be verified.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetched_keys_live_as_cache_control_says() {
+        assert_eq!(keys_life(None), Some(DEFAULT_KEYS_LIFE));
+        assert_eq!(
+            keys_life(Some("public, max-age=60")),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(keys_life(Some("max-age=999999999")), Some(MAX_KEYS_LIFE));
+        assert_eq!(keys_life(Some("no-store")), None);
+        assert_eq!(keys_life(Some("max-age=0")), None);
+        assert_eq!(keys_life(Some("private")), Some(DEFAULT_KEYS_LIFE));
+    }
+}

@@ -1,0 +1,540 @@
+//! Access tokens: issued by the token endpoint (`client_credentials` for
+//! backend services), read back by introspection (RFC 7662) and cut short
+//! by revocation (RFC 7009).
+//!
+//! Access tokens are JWTs (RFC 9068) signed with the tenant's ES256 key;
+//! issuing one reads nothing from the database and waits for no write.
+//! The client assertion's `jti` is checked against the ones this process
+//! saw and recorded in the database behind the answer, in batches; a
+//! `jti` another process (or this one before a restart) already used is
+//! caught there, and the token issued on it is revoked at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Utc};
+use domain::ScopeSet;
+use jsonwebtoken::{Header, Validation};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::client::Authenticated;
+use super::keys::ACCESS_ALG;
+use super::{Issuer, OAuthError, OAuthResult};
+use crate::entity::revoked_tokens;
+use crate::secret::random_token;
+use crate::{Engine, EngineResult};
+
+/// How long a backend service's access token lives (SMART: at most five
+/// minutes).
+pub const BACKEND_TOKEN_LIFE: i64 = 300;
+
+/// What a token request carries (form fields, RFC 6749 §4.4 and SMART
+/// Backend Services).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub scope: Option<String>,
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// The token endpoint's answer (RFC 6749 §5.1).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AccessClaims {
+    iss: String,
+    sub: String,
+    aud: Value,
+    exp: i64,
+    iat: i64,
+    jti: String,
+    client_id: String,
+    scope: String,
+}
+
+/// Assertion `jti`s used in this process (by hash, with their `exp`), and
+/// the queue that records them in the database.
+#[derive(Default)]
+pub(crate) struct TokenState {
+    used: Mutex<HashMap<String, i64>>,
+    recorder: OnceLock<mpsc::UnboundedSender<UsedAssertion>>,
+    /// Revoked access tokens by tenant, with the registry generation they
+    /// were read under.
+    revoked: Mutex<HashMap<String, (u64, Arc<Revoked>)>>,
+}
+
+/// A tenant's revoked access tokens: `jti` → expiry.
+type Revoked = HashMap<String, i64>;
+
+/// A used assertion on its way to the database, with the token issued on
+/// it (to be revoked if the database knew the assertion already).
+struct UsedAssertion {
+    id: String,
+    expires_at: i64,
+    tenant_id: String,
+    /// The token issued on it: its `jti` and expiry.
+    token: Option<(String, i64)>,
+}
+
+/// How many used assertions one insert records.
+const BATCH: usize = 500;
+
+fn assertion_key(client_id: &str, jti: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(client_id.as_bytes());
+    hash.update([0]);
+    hash.update(jti.as_bytes());
+    hex::encode(hash.finalize())
+}
+
+/// The client a token request says it is from, before anything is
+/// checked: the assertion's `sub`, else `client_id`.
+fn claimed_client(request: &TokenRequest) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Sub {
+        sub: Option<String>,
+    }
+    request
+        .client_assertion
+        .as_deref()
+        .and_then(|a| jsonwebtoken::dangerous::insecure_decode::<Sub>(a).ok())
+        .and_then(|d| d.claims.sub)
+        .or_else(|| request.client_id.clone())
+        .filter(|id| !id.is_empty() && id.len() <= 100)
+}
+
+fn audience(issuer: &Issuer) -> Value {
+    match issuer.audiences.as_slice() {
+        [one] => json!(one),
+        many => json!(many),
+    }
+}
+
+impl Engine {
+    /// `POST /t/{tenant}/oauth/token`. Failed client authentications are
+    /// throttled per client; refusals of a known client are audited.
+    pub async fn token(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        let claimed = claimed_client(request);
+        let throttle_key = claimed
+            .as_deref()
+            .map(|id| format!("{}/{id}", issuer.tenant_id));
+        if let Some(key) = &throttle_key {
+            self.client_throttle()
+                .check(key, std::time::Instant::now())?;
+        }
+        let result = self.grant(issuer, request).await;
+        if let Err(refusal) = &result {
+            if let Some(key) = &throttle_key {
+                if refusal.error == "invalid_client" {
+                    self.client_throttle()
+                        .failed(key, std::time::Instant::now());
+                }
+            }
+            if refusal.status < 500 {
+                if let Some(client_id) = &claimed {
+                    self.audit_refusal(issuer, client_id, refusal).await;
+                }
+            }
+        }
+        result
+    }
+
+    /// Records a refused token request of one of the tenant's clients (a
+    /// made-up client id records nothing: it is no one's to read).
+    async fn audit_refusal(&self, issuer: &Issuer, client_id: &str, refusal: &OAuthError) {
+        let Ok(client) = self.client(issuer, client_id).await else {
+            return;
+        };
+        let recorded = crate::audit::record(
+            self.db(),
+            self.now(),
+            crate::audit::Event::in_tenant(
+                None,
+                &issuer.tenant_id,
+                "token.refused",
+                ("install", &client.install_id),
+                json!({ "client_id": client.client_id, "error": refusal.error, "reason": refusal.description }),
+            ),
+        )
+        .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "could not audit a refused token request");
+        }
+    }
+
+    async fn grant(&self, issuer: &Issuer, request: &TokenRequest) -> OAuthResult<TokenResponse> {
+        match request.grant_type.as_deref() {
+            Some("client_credentials") => self.client_credentials(issuer, request).await,
+            Some("password") => Err(OAuthError::unsupported_grant_type(
+                "The password grant is not supported: it would hand the user's password to the app.",
+            )),
+            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+                "`{other}` is not a grant type this server supports (client_credentials)."
+            ))),
+            None => Err(OAuthError::invalid_request("`grant_type` is missing.")),
+        }
+    }
+
+    async fn client_credentials(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        if request.client_secret.is_some() {
+            return Err(OAuthError::invalid_client(
+                "Backend services authenticate with a signed JWT (`private_key_jwt`), not a client secret.",
+            ));
+        }
+        let Authenticated {
+            client,
+            jti,
+            expires_at,
+        } = self
+            .authenticate_assertion(
+                issuer,
+                request.client_assertion_type.as_deref(),
+                request.client_assertion.as_deref(),
+            )
+            .await?;
+        if request
+            .client_id
+            .as_deref()
+            .is_some_and(|id| id != client.client_id)
+        {
+            return Err(OAuthError::invalid_client(
+                "`client_id` is not the client the assertion is from.",
+            ));
+        }
+        if !client.grant_types.iter().any(|g| g == "client_credentials") {
+            return Err(OAuthError::unauthorized_client(
+                "This client is not registered for the client_credentials grant.",
+            ));
+        }
+        let requested = request
+            .scope
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                OAuthError::invalid_scope(
+                    "Ask for the `scope` you need, e.g. `system/Observation.rs`.",
+                )
+            })?;
+        let requested =
+            ScopeSet::parse(requested).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+        let granted = requested.intersect(&client.granted);
+        if granted.is_empty() {
+            return Err(OAuthError::invalid_scope(format!(
+                "None of the requested scopes is granted to this client (granted: {}).",
+                client.granted
+            )));
+        }
+
+        let key = self.first_use(&client.client_id, &jti, expires_at)?;
+        let now = self.now().timestamp();
+        let keys = self.tenant_signing_keys(&issuer.tenant_id).await?;
+        let token_jti = random_token();
+        let exp = now + BACKEND_TOKEN_LIFE;
+        let claims = AccessClaims {
+            iss: issuer.url.clone(),
+            sub: client.client_id.clone(),
+            aud: audience(issuer),
+            exp,
+            iat: now,
+            jti: token_jti.clone(),
+            client_id: client.client_id.clone(),
+            scope: granted.to_string(),
+        };
+        let mut header = Header::new(ACCESS_ALG);
+        header.kid = Some(keys.access.kid.clone());
+        header.typ = Some("at+jwt".into());
+        let access_token = jsonwebtoken::encode(&header, &claims, &keys.access.encoding)
+            .map_err(|e| crate::EngineError::Unexpected(anyhow::anyhow!("signing a token: {e}")))?;
+        self.record_assertion(UsedAssertion {
+            id: key,
+            expires_at,
+            tenant_id: issuer.tenant_id.clone(),
+            token: Some((token_jti, exp)),
+        });
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: BACKEND_TOKEN_LIFE,
+            scope: claims.scope,
+        })
+    }
+
+    /// A client authenticated by a signed JWT that it may not use again
+    /// (for endpoints other than the token endpoint, e.g. revocation).
+    pub async fn authenticate_client(
+        &self,
+        issuer: &Issuer,
+        assertion_type: Option<&str>,
+        assertion: Option<&str>,
+    ) -> OAuthResult<Arc<super::client::Client>> {
+        let Authenticated {
+            client,
+            jti,
+            expires_at,
+        } = self
+            .authenticate_assertion(issuer, assertion_type, assertion)
+            .await?;
+        let key = self.first_use(&client.client_id, &jti, expires_at)?;
+        self.record_assertion(UsedAssertion {
+            id: key,
+            expires_at,
+            tenant_id: issuer.tenant_id.clone(),
+            token: None,
+        });
+        Ok(client)
+    }
+
+    /// The assertion's key, the first time this process sees it; a replay
+    /// is refused.
+    fn first_use(&self, client_id: &str, jti: &str, expires_at: i64) -> OAuthResult<String> {
+        let key = assertion_key(client_id, jti);
+        let now = self.now().timestamp();
+        let mut used = self
+            .token_state()
+            .used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if used.len() > 100_000 {
+            used.retain(|_, exp| *exp + 60 >= now);
+        }
+        if used.contains_key(&key) {
+            return Err(OAuthError::invalid_client(
+                "This client assertion was used before: make a new one, with a new `jti`, for each request.",
+            ));
+        }
+        used.insert(key.clone(), expires_at);
+        Ok(key)
+    }
+
+    /// Queues a used assertion for the database (see the module docs).
+    fn record_assertion(&self, used: UsedAssertion) {
+        let sender = self.token_state().recorder.get_or_init(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            tokio::spawn(self.clone().assertion_recorder(receiver));
+            sender
+        });
+        if sender.send(used).is_err() {
+            tracing::error!("the assertion recorder has stopped");
+        }
+    }
+
+    async fn assertion_recorder(self, mut receiver: mpsc::UnboundedReceiver<UsedAssertion>) {
+        let mut batch = Vec::with_capacity(BATCH);
+        while receiver.recv_many(&mut batch, BATCH).await > 0 {
+            if let Err(e) = self.store_assertions(&batch).await {
+                tracing::error!(error = %format!("{e:#}"), "recording used client assertions failed");
+            }
+            batch.clear();
+        }
+    }
+
+    /// Inserts the batch; an assertion the database already had was a
+    /// replay, and the token issued on it is revoked.
+    async fn store_assertions(&self, batch: &[UsedAssertion]) -> EngineResult<()> {
+        let backend = self.db().get_database_backend();
+        let mut sql = crate::sql::Sql::new(backend);
+        sql.push("INSERT INTO used_assertions (id, expires_at) VALUES ");
+        for (i, used) in batch.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let at = DateTime::<Utc>::from_timestamp(used.expires_at, 0).unwrap_or_default();
+            sql.push("(")
+                .bind(used.id.clone())
+                .push(", ")
+                .bind(at)
+                .push(")");
+        }
+        sql.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+        let stored: Vec<String> = self
+            .db()
+            .query_all(sql.build())
+            .await?
+            .iter()
+            .map(|row| row.try_get::<String>("", "id"))
+            .collect::<Result<_, _>>()?;
+        for replay in batch.iter().filter(|u| !stored.contains(&u.id)) {
+            tracing::warn!(tenant = %replay.tenant_id, "a client assertion was used twice; what it got the second time is revoked");
+            if let Some((jti, exp)) = &replay.token {
+                self.revoke_jti(&replay.tenant_id, jti, *exp).await?;
+            }
+        }
+        let now = self.now();
+        crate::entity::used_assertions::Entity::delete_many()
+            .filter(
+                crate::entity::used_assertions::Column::ExpiresAt
+                    .lt(now - chrono::Duration::minutes(2)),
+            )
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_jti(&self, tenant_id: &str, jti: &str, expires_at: i64) -> EngineResult<()> {
+        let at = DateTime::<Utc>::from_timestamp(expires_at, 0).unwrap_or_default();
+        let backend = self.db().get_database_backend();
+        let mut sql = crate::sql::Sql::new(backend);
+        sql.push("INSERT INTO revoked_tokens (jti, tenant_id, expires_at) VALUES (")
+            .bind(jti.to_owned())
+            .push(", ")
+            .bind(tenant_id.to_owned())
+            .push(", ")
+            .bind(at)
+            .push(") ON CONFLICT (jti) DO NOTHING");
+        self.db().execute(sql.build()).await?;
+        crate::registry_watch::bump(self.db(), tenant_id).await?;
+        self.registry_changed();
+        Ok(())
+    }
+
+    /// The tenant's revoked access tokens that have not expired yet.
+    async fn revoked(&self, tenant_id: &str) -> EngineResult<Arc<Revoked>> {
+        let generation = self.registry_generation().await?;
+        if let Some((g, set)) = self
+            .token_state()
+            .revoked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(tenant_id)
+        {
+            if *g == generation {
+                return Ok(set.clone());
+            }
+        }
+        let rows = revoked_tokens::Entity::find()
+            .filter(revoked_tokens::Column::TenantId.eq(tenant_id))
+            .filter(revoked_tokens::Column::ExpiresAt.gt(self.now()))
+            .all(self.db())
+            .await?;
+        let set = Arc::new(
+            rows.into_iter()
+                .map(|r| (r.jti, r.expires_at.timestamp()))
+                .collect::<HashMap<_, _>>(),
+        );
+        self.token_state()
+            .revoked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(tenant_id.to_owned(), (generation, set.clone()));
+        Ok(set)
+    }
+
+    /// The claims of one of `issuer`'s access tokens that is live now:
+    /// signed by its key, not expired, not revoked, its install active.
+    async fn live_token(&self, issuer: &Issuer, token: &str) -> EngineResult<Option<AccessClaims>> {
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return Ok(None);
+        };
+        if header.alg != ACCESS_ALG {
+            return Ok(None);
+        }
+        let keys = self.tenant_signing_keys(&issuer.tenant_id).await?;
+        let Some((alg, key)) = header.kid.as_deref().and_then(|kid| keys.verifier(kid)) else {
+            return Ok(None);
+        };
+        if alg != ACCESS_ALG {
+            return Ok(None);
+        }
+        let mut validation = Validation::new(ACCESS_ALG);
+        validation.set_issuer(&[issuer.url.as_str()]);
+        validation.validate_aud = false;
+        // Against the engine's clock, below.
+        validation.validate_exp = false;
+        let Ok(data) = jsonwebtoken::decode::<AccessClaims>(token, key, &validation) else {
+            return Ok(None);
+        };
+        let claims = data.claims;
+        if claims.exp <= self.now().timestamp() {
+            return Ok(None);
+        }
+        if self
+            .revoked(&issuer.tenant_id)
+            .await?
+            .contains_key(&claims.jti)
+        {
+            return Ok(None);
+        }
+        match self.client(issuer, &claims.client_id).await {
+            Ok(client) if client.is_active() => Ok(Some(claims)),
+            Ok(_) | Err(crate::EngineError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// RFC 7662: what a token is, or exactly `{"active": false}`.
+    pub async fn introspect(&self, issuer: &Issuer, token: &str) -> EngineResult<Value> {
+        Ok(match self.live_token(issuer, token).await? {
+            Some(c) => json!({
+                "active": true,
+                "scope": c.scope,
+                "client_id": c.client_id,
+                "token_type": "Bearer",
+                "exp": c.exp,
+                "iat": c.iat,
+                "iss": c.iss,
+                "sub": c.sub,
+                "aud": c.aud,
+                "jti": c.jti,
+            }),
+            None => json!({ "active": false }),
+        })
+    }
+
+    /// RFC 7009: revokes one of the client's (or, for `client_id: None`, the
+    /// tenant's) live access tokens. Anything else is ignored, as the RFC
+    /// asks; a token of another client is refused.
+    pub async fn revoke_token(
+        &self,
+        issuer: &Issuer,
+        client_id: Option<&str>,
+        token: &str,
+    ) -> OAuthResult<()> {
+        let Some(claims) = self.live_token(issuer, token).await? else {
+            return Ok(());
+        };
+        if client_id.is_some_and(|id| id != claims.client_id) {
+            return Err(OAuthError::invalid_request(
+                "The token was not issued to this client.",
+            ));
+        }
+        self.revoke_jti(&issuer.tenant_id, &claims.jti, claims.exp)
+            .await?;
+        let client = self.client(issuer, &claims.client_id).await?;
+        crate::audit::record(
+            self.db(),
+            self.now(),
+            crate::audit::Event::in_tenant(
+                None,
+                &issuer.tenant_id,
+                "token.revoked",
+                ("install", &client.install_id),
+                json!({ "client_id": claims.client_id, "by": if client_id.is_some() { "client" } else { "API key" } }),
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,269 @@
+//! Each tenant's authorization server over HTTP (`/t/{tenant}/…`):
+//! discovery and keys (open to any origin), and the token, introspection
+//! and revocation endpoints, which answer in OAuth's error shape
+//! (`{"error", "error_description"}`) and are never cached.
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use domain::TokenScope;
+use engine::authz::tokens::TokenRequest;
+use engine::authz::{discovery, Issuer, OAuthError};
+use engine::EngineError;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/t/{tenant}/.well-known/smart-configuration",
+            get(smart_configuration),
+        )
+        .route(
+            "/t/{tenant}/.well-known/openid-configuration",
+            get(server_metadata),
+        )
+        .route(
+            "/t/{tenant}/.well-known/oauth-authorization-server",
+            get(server_metadata),
+        )
+        .route("/t/{tenant}/oauth/jwks", get(jwks))
+        .route("/t/{tenant}/oauth/token", post(token))
+        .route("/t/{tenant}/oauth/introspect", post(introspect))
+        .route("/t/{tenant}/oauth/revoke", post(revoke))
+}
+
+/// Is `path` one of the authorization server's POST endpoints? They take
+/// no cookies, so a cross-site request can do nothing a direct one could
+/// not.
+pub fn is_oauth_endpoint(path: &str) -> bool {
+    path.strip_prefix("/t/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, rest)| rest.starts_with("oauth/"))
+}
+
+/// An OAuth error as the wire has it.
+struct Refusal(OAuthError);
+
+impl From<OAuthError> for Refusal {
+    fn from(e: OAuthError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<EngineError> for Refusal {
+    fn from(e: EngineError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = (
+            status,
+            no_store(),
+            Json(json!({ "error": e.error, "error_description": e.description })),
+        )
+            .into_response();
+        if let Some(secs) = e.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// Token answers are never stored (RFC 6749 §5.1).
+fn no_store() -> [(header::HeaderName, HeaderValue); 3] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+        (
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ),
+    ]
+}
+
+/// Discovery and keys: any origin may read them, and caches may keep
+/// them for five minutes.
+fn public_json(body: serde_json::Value) -> Response {
+    (
+        [
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        Json(body),
+    )
+        .into_response()
+}
+
+async fn issuer(state: &AppState, slug: &str) -> Result<std::sync::Arc<Issuer>, Refusal> {
+    state.engine.issuer(slug).await.map_err(|e| match e {
+        EngineError::NotFound(_) => Refusal(OAuthError::new(
+            404,
+            "invalid_request",
+            format!("There is no tenant `{slug}` on this server."),
+        )),
+        other => other.into(),
+    })
+}
+
+async fn smart_configuration(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Refusal> {
+    let issuer = issuer(&state, &slug).await?;
+    Ok(public_json(discovery::smart_configuration(&issuer)))
+}
+
+async fn server_metadata(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Refusal> {
+    let issuer = issuer(&state, &slug).await?;
+    Ok(public_json(discovery::server_metadata(&issuer)))
+}
+
+async fn jwks(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Refusal> {
+    let issuer = issuer(&state, &slug).await?;
+    let keys = state.engine.tenant_signing_keys(&issuer.tenant_id).await?;
+    let mut response = public_json(keys.jwks.clone());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
+    Ok(response)
+}
+
+/// A form body, refused in OAuth's shape when it is not one.
+struct OAuthForm<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthForm<T> {
+    type Rejection = Refusal;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(value)) => Ok(Self(value)),
+            Err(rejection) => Err(Refusal(OAuthError::invalid_request(format!(
+                "Send the parameters as an application/x-www-form-urlencoded body: {}",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+async fn token(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    OAuthForm(request): OAuthForm<TokenRequest>,
+) -> Result<Response, Refusal> {
+    let issuer = issuer(&state, &slug).await?;
+    let answer = state.engine.token(&issuer, &request).await?;
+    Ok((no_store(), Json(answer)).into_response())
+}
+
+/// The tenant API key with `introspect` of this very tenant.
+async fn tenant_key(state: &AppState, headers: &HeaderMap, issuer: &Issuer) -> Result<(), Refusal> {
+    let unauthorized = |m: &str| Refusal(OAuthError::new(401, "invalid_client", m.to_owned()));
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            unauthorized("Authenticate with the tenant's API key: `Authorization: Bearer <key>` (scope `introspect`).")
+        })?;
+    let principal = state
+        .engine
+        .authenticate_tenant_key(key)
+        .await
+        .map_err(|_| unauthorized("The API key is unknown, expired or revoked."))?;
+    if principal.tenant_id != issuer.tenant_id {
+        return Err(unauthorized("The API key is not one of this tenant's."));
+    }
+    principal.require(TokenScope::Introspect).map_err(|_| {
+        Refusal(OAuthError::new(
+            403,
+            "insufficient_scope",
+            "The API key lacks the `introspect` scope.",
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    token: Option<String>,
+    #[allow(dead_code)]
+    token_type_hint: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
+}
+
+fn the_token(form: &TokenForm) -> Result<&str, Refusal> {
+    form.token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Refusal(OAuthError::invalid_request("`token` is missing.")))
+}
+
+/// RFC 7662, for the tenant's resource servers (its EHR).
+async fn introspect(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm<TokenForm>,
+) -> Result<Response, Refusal> {
+    let issuer = issuer(&state, &slug).await?;
+    tenant_key(&state, &headers, &issuer).await?;
+    let token = the_token(&form)?;
+    let answer = state.engine.introspect(&issuer, token).await?;
+    Ok((no_store(), Json(answer)).into_response())
+}
+
+/// RFC 7009: by the client the token was issued to (its signed JWT), or
+/// by the tenant's API key with `introspect`.
+async fn revoke(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm<TokenForm>,
+) -> Result<Response, Refusal> {
+    let issuer = issuer(&state, &slug).await?;
+    let client_id = if headers.contains_key(header::AUTHORIZATION) {
+        tenant_key(&state, &headers, &issuer).await?;
+        None
+    } else {
+        let client = state
+            .engine
+            .authenticate_client(
+                &issuer,
+                form.client_assertion_type.as_deref(),
+                form.client_assertion.as_deref(),
+            )
+            .await?;
+        Some(client.client_id.clone())
+    };
+    let token = the_token(&form)?;
+    state
+        .engine
+        .revoke_token(&issuer, client_id.as_deref(), token)
+        .await?;
+    Ok((StatusCode::OK, no_store()).into_response())
+}
