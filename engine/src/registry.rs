@@ -235,7 +235,10 @@ impl Engine {
     }
 
     /// The tenant behind a key; revoked and unknown keys are refused alike.
-    pub async fn authenticate_tenant_key(&self, bearer: &str) -> EngineResult<TenantPrincipal> {
+    pub async fn authenticate_tenant_key(
+        &self,
+        bearer: &str,
+    ) -> EngineResult<std::sync::Arc<TenantPrincipal>> {
         let invalid = || EngineError::Unauthenticated("The key is invalid or revoked.".into());
         if !bearer.starts_with(TENANT_KEY_PREFIX) {
             return Err(invalid());
@@ -271,13 +274,13 @@ impl Engine {
             last_used_at = Some(now);
         }
         let info = TenantKeyInfo::try_from(row)?;
-        let principal = TenantPrincipal {
+        let principal = std::sync::Arc::new(TenantPrincipal {
             tenant_id: tenant.id,
             tenant_slug: tenant.slug,
             key_id: info.id,
             key_name: info.name,
             scopes: info.scopes,
-        };
+        });
         self.registry_watch().remember_key(
             hash,
             CachedKey {

@@ -63,7 +63,8 @@ pub(crate) struct RegistryWatch {
 
 #[derive(Clone)]
 pub(crate) struct CachedKey {
-    pub principal: TenantPrincipal,
+    /// Shared, so that a request takes a reference count, not a copy.
+    pub principal: std::sync::Arc<TenantPrincipal>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -111,7 +111,7 @@ pub struct CreateAppRequest {
 #[utoipa::path(
     post,
     operation_id = "create_app",
-    path = "/publisher/apps",
+    path = "/api/v1/publisher/apps",
     tag = "apps",
     security(("personal_token" = [])),
     request_body = CreateAppRequest,
@@ -139,7 +139,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     operation_id = "list_apps",
-    path = "/publisher/apps",
+    path = "/api/v1/publisher/apps",
     tag = "apps",
     security(("personal_token" = [])),
     responses((status = 200, body = Page<AppResponse>)),
@@ -160,7 +160,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     operation_id = "get_app",
-    path = "/publisher/apps/{slug}",
+    path = "/api/v1/publisher/apps/{slug}",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug.")),
@@ -185,7 +185,7 @@ pub async fn get(
 /// be incomplete until it is submitted).
 #[utoipa::path(
     put,
-    path = "/publisher/apps/{slug}/draft",
+    path = "/api/v1/publisher/apps/{slug}/draft",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug.")),
@@ -213,7 +213,7 @@ pub async fn put_draft(
 /// at fault when the manifest is not complete and valid.
 #[utoipa::path(
     post,
-    path = "/publisher/apps/{slug}/submit",
+    path = "/api/v1/publisher/apps/{slug}/submit",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug.")),
@@ -240,7 +240,7 @@ pub struct LogoResponse {
 /// WebP, at most 256 KB).
 #[utoipa::path(
     put,
-    path = "/publisher/apps/{slug}/logo",
+    path = "/api/v1/publisher/apps/{slug}/logo",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug.")),
@@ -276,7 +276,7 @@ pub async fn put_logo(
 /// Remove the draft's logo.
 #[utoipa::path(
     delete,
-    path = "/publisher/apps/{slug}/logo",
+    path = "/api/v1/publisher/apps/{slug}/logo",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug.")),
@@ -317,7 +317,7 @@ impl From<Submission> for SubmissionResponse {
 /// Versions waiting for review, oldest first (token scope `review`).
 #[utoipa::path(
     get,
-    path = "/review/submissions",
+    path = "/api/v1/review/submissions",
     tag = "review",
     security(("personal_token" = [])),
     responses((status = 200, body = Page<SubmissionResponse>)),
@@ -337,7 +337,7 @@ pub async fn review_queue(
 /// Approve a submission: it becomes the app's published version.
 #[utoipa::path(
     post,
-    path = "/review/submissions/{id}/approve",
+    path = "/api/v1/review/submissions/{id}/approve",
     tag = "review",
     security(("personal_token" = [])),
     params(("id" = String, Path, description = "The submission's (version's) id.")),
@@ -367,7 +367,7 @@ pub struct RejectRequest {
 /// Reject a submission with a reason the developer is sent.
 #[utoipa::path(
     post,
-    path = "/review/submissions/{id}/reject",
+    path = "/api/v1/review/submissions/{id}/reject",
     tag = "review",
     security(("personal_token" = [])),
     params(("id" = String, Path, description = "The submission's (version's) id.")),
@@ -479,7 +479,7 @@ const CATALOG_PAGE: u32 = 24;
 /// Published apps, 24 to a page, searched and filtered.
 #[utoipa::path(
     get,
-    path = "/catalog/apps",
+    path = "/api/v1/catalog/apps",
     tag = "catalog",
     params(CatalogParams),
     responses((status = 200, body = Page<CatalogSummary>)),
@@ -525,7 +525,7 @@ pub async fn catalog(
 /// A published app's listing with its version history, newest first.
 #[utoipa::path(
     get,
-    path = "/catalog/apps/{slug}",
+    path = "/api/v1/catalog/apps/{slug}",
     tag = "catalog",
     params(("slug" = String, Path, description = "The app's slug.")),
     responses((status = 200, body = CatalogDetailsResponse)),

@@ -9,9 +9,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
 use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{
-    ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder, Server,
-};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{OpenApi, ToSchema};
 
 /// The error body every refusal carries.
@@ -55,12 +53,11 @@ pub struct ErrorBody {
 )]
 pub(super) struct Base;
 
-/// What every operation shares, added once all routes are in: the server
-/// prefix, the two bearer schemes, and the error body for any status an
-/// operation does not list.
+/// What every operation shares, added once all routes are in: the two
+/// bearer schemes, and the error body for any status an operation does not
+/// list.
 pub(super) fn finish(doc: &mut Document) {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc.servers = Some(vec![Server::new("/api/v1")]);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "personal_token",
@@ -208,7 +205,7 @@ fn merged(schemas: &Value, schema: &Value) -> Option<Value> {
 /// The OpenAPI 3.1 description of this API.
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = "/api/v1/openapi.json",
     tag = "meta",
     responses((status = 200, description = "This document.", content_type = "application/json")),
 )]

@@ -57,10 +57,14 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::catalog_app))
 }
 
-/// The API's routes, to be nested under `/api/v1`.
+/// The API's routes (each path starts with `/api/v1`).
 pub fn router() -> Router<AppState> {
-    let (router, _) = operations().split_for_parts();
-    router.fallback(|| async { ApiError::not_found("There is no such API endpoint.") })
+    operations().split_for_parts().0
+}
+
+/// The answer under `/api/v1` where no route is.
+pub async fn no_such_endpoint() -> ApiError {
+    ApiError::not_found("There is no such API endpoint.")
 }
 
 /// The OpenAPI 3.1 document of the API, as `/api/v1/openapi.json` serves it.

@@ -44,7 +44,7 @@ pub struct CreatePublisherRequest {
 #[utoipa::path(
     get,
     operation_id = "list_publishers",
-    path = "/publishers",
+    path = "/api/v1/publishers",
     tag = "publishers",
     security(("personal_token" = [])),
     responses((status = 200, body = Page<PublisherResponse>)),
@@ -65,7 +65,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     operation_id = "create_publisher",
-    path = "/publishers",
+    path = "/api/v1/publishers",
     tag = "publishers",
     security(("personal_token" = [])),
     request_body = CreatePublisherRequest,
@@ -105,7 +105,7 @@ pub struct InviteRequest {
 #[utoipa::path(
     get,
     operation_id = "list_publisher_members",
-    path = "/publishers/{slug}/members",
+    path = "/api/v1/publishers/{slug}/members",
     tag = "publishers",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The publisher's slug.")),
@@ -139,7 +139,7 @@ pub async fn members(
 #[utoipa::path(
     post,
     operation_id = "invite_publisher_member",
-    path = "/publishers/{slug}/members",
+    path = "/api/v1/publishers/{slug}/members",
     tag = "publishers",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The publisher's slug.")),

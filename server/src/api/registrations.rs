@@ -21,7 +21,7 @@ use super::{ApiError, Page};
 use crate::http::AppState;
 
 /// The tenant behind a tenant API key.
-pub struct TenantKey(pub TenantPrincipal);
+pub struct TenantKey(pub std::sync::Arc<TenantPrincipal>);
 
 impl FromRequestParts<AppState> for TenantKey {
     type Rejection = ApiError;
@@ -212,7 +212,7 @@ impl RegistryPages {
 #[utoipa::path(
     get,
     operation_id = "list_registrations",
-    path = "/registrations",
+    path = "/api/v1/registrations",
     tag = "registrations",
     security(("tenant_key" = [])),
     params(
@@ -281,7 +281,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     operation_id = "get_registration",
-    path = "/registrations/{client_id}",
+    path = "/api/v1/registrations/{client_id}",
     tag = "registrations",
     security(("tenant_key" = [])),
     params(

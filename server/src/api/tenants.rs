@@ -84,7 +84,7 @@ pub struct InstallRequest {
 /// with `tenant-admin`, or a tenant key with `installs:write`).
 #[utoipa::path(
     get,
-    path = "/tenants/{tenant}/installs",
+    path = "/api/v1/tenants/{tenant}/installs",
     tag = "installs",
     security(("personal_token" = []), ("tenant_key" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -106,7 +106,7 @@ pub async fn list_installs(
 /// are refused.
 #[utoipa::path(
     post,
-    path = "/tenants/{tenant}/installs",
+    path = "/api/v1/tenants/{tenant}/installs",
     tag = "installs",
     security(("personal_token" = []), ("tenant_key" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -138,7 +138,7 @@ async fn change(
 /// Suspend an active install: its tokens stop working.
 #[utoipa::path(
     post,
-    path = "/tenants/{tenant}/installs/{id}/suspend",
+    path = "/api/v1/tenants/{tenant}/installs/{id}/suspend",
     tag = "installs",
     security(("personal_token" = []), ("tenant_key" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
@@ -155,7 +155,7 @@ pub async fn suspend(
 /// Resume a suspended install.
 #[utoipa::path(
     post,
-    path = "/tenants/{tenant}/installs/{id}/resume",
+    path = "/api/v1/tenants/{tenant}/installs/{id}/resume",
     tag = "installs",
     security(("personal_token" = []), ("tenant_key" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
@@ -173,7 +173,7 @@ pub async fn resume(
 /// install moves to it, keeping the granted scopes the new version still asks for.
 #[utoipa::path(
     post,
-    path = "/tenants/{tenant}/installs/{id}/update",
+    path = "/api/v1/tenants/{tenant}/installs/{id}/update",
     tag = "installs",
     security(("personal_token" = []), ("tenant_key" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
@@ -191,7 +191,7 @@ pub async fn update(
 /// Revoke an install for good; its client id stops working.
 #[utoipa::path(
     delete,
-    path = "/tenants/{tenant}/installs/{id}",
+    path = "/api/v1/tenants/{tenant}/installs/{id}",
     tag = "installs",
     security(("personal_token" = []), ("tenant_key" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The install's id.")),
@@ -240,7 +240,7 @@ pub struct KeyRequest {
 /// The tenant's API keys (never the keys themselves).
 #[utoipa::path(
     get,
-    path = "/tenants/{tenant}/keys",
+    path = "/api/v1/tenants/{tenant}/keys",
     tag = "keys",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -261,7 +261,7 @@ pub async fn list_keys(
 /// `installs:write`, `launch:write`, `introspect`); `key` is shown this once.
 #[utoipa::path(
     post,
-    path = "/tenants/{tenant}/keys",
+    path = "/api/v1/tenants/{tenant}/keys",
     tag = "keys",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -285,7 +285,7 @@ pub async fn create_key(
 /// Revoke an API key: it gets 401 from then on.
 #[utoipa::path(
     delete,
-    path = "/tenants/{tenant}/keys/{id}",
+    path = "/api/v1/tenants/{tenant}/keys/{id}",
     tag = "keys",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), ("id" = String, Path, description = "The key's id.")),
@@ -303,7 +303,7 @@ pub async fn delete_key(
 /// The app's installs in every tenant, with their client ids.
 #[utoipa::path(
     get,
-    path = "/publisher/apps/{slug}/installs",
+    path = "/api/v1/publisher/apps/{slug}/installs",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug.")),
@@ -335,7 +335,7 @@ pub struct SecretResponse {
 /// previous one keeps working for the grace period.
 #[utoipa::path(
     post,
-    path = "/publisher/apps/{slug}/installs/{tenant}/secret",
+    path = "/api/v1/publisher/apps/{slug}/installs/{tenant}/secret",
     tag = "apps",
     security(("personal_token" = [])),
     params(("slug" = String, Path, description = "The app's slug."), ("tenant" = String, Path, description = "The tenant's slug.")),
@@ -385,7 +385,7 @@ pub struct AuditParams {
 /// `format=csv` answers a CSV download instead (`text/csv`).
 #[utoipa::path(
     get,
-    path = "/tenants/{tenant}/audit",
+    path = "/api/v1/tenants/{tenant}/audit",
     tag = "audit",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), AuditParams),
@@ -461,7 +461,7 @@ pub struct WebhookSecretResponse {
 /// Set the webhook URL; answers a new signing secret, shown this once.
 #[utoipa::path(
     put,
-    path = "/tenants/{tenant}/webhook",
+    path = "/api/v1/tenants/{tenant}/webhook",
     tag = "webhooks",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -501,7 +501,7 @@ pub struct WebhookResponse {
 /// The webhook URL and its latest deliveries.
 #[utoipa::path(
     get,
-    path = "/tenants/{tenant}/webhook",
+    path = "/api/v1/tenants/{tenant}/webhook",
     tag = "webhooks",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -562,7 +562,7 @@ fn tenant_response(tenant: &Tenant) -> Result<TenantResponse, ApiError> {
 /// The tenant's details and the caller's role in it.
 #[utoipa::path(
     get,
-    path = "/tenants/{tenant}",
+    path = "/api/v1/tenants/{tenant}",
     tag = "tenants",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -585,7 +585,7 @@ pub struct TenantUpdateRequest {
 /// loopback; no query).
 #[utoipa::path(
     put,
-    path = "/tenants/{tenant}",
+    path = "/api/v1/tenants/{tenant}",
     tag = "tenants",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -608,7 +608,7 @@ pub async fn put_tenant(
 #[utoipa::path(
     get,
     operation_id = "list_tenant_members",
-    path = "/tenants/{tenant}/members",
+    path = "/api/v1/tenants/{tenant}/members",
     tag = "tenants",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -637,7 +637,7 @@ pub async fn members(
 #[utoipa::path(
     post,
     operation_id = "invite_tenant_member",
-    path = "/tenants/{tenant}/members",
+    path = "/api/v1/tenants/{tenant}/members",
     tag = "tenants",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug.")),
@@ -670,7 +670,7 @@ pub async fn invite(
 /// Remove a member, or withdraw an invitation; the last admin stays (409).
 #[utoipa::path(
     delete,
-    path = "/tenants/{tenant}/members/{email}",
+    path = "/api/v1/tenants/{tenant}/members/{email}",
     tag = "tenants",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), ("email" = String, Path, description = "The member's email address.")),

@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use engine::Engine;
 use leptos::prelude::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -155,7 +155,9 @@ pub fn router(state: AppState, store: Store) -> Router {
     let pkg_route = format!("/{}", state.leptos.site_pkg_dir);
 
     Router::new()
-        .nest("/api/v1", crate::api::router())
+        .merge(crate::api::router())
+        .route("/api/v1", any(crate::api::no_such_endpoint))
+        .route("/api/v1/{*rest}", any(crate::api::no_such_endpoint))
         .merge(oauth::router())
         .route("/media/{id}", get(media::serve))
         .route("/healthz", get(ops::healthz))
@@ -170,14 +172,8 @@ pub fn router(state: AppState, store: Store) -> Router {
         .merge(site)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            security::refuse_cross_origin,
+            ops::every_request,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
-        ))
-        .layer(axum::middleware::from_fn(ops::record_metrics))
-        .layer(axum::middleware::from_fn(ops::audit_origin))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -192,6 +188,6 @@ pub fn router(state: AppState, store: Store) -> Router {
                         .latency_unit(tower_http::LatencyUnit::Millis),
                 ),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(ops::MakeRequestId))
         .with_state(state)
 }

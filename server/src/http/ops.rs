@@ -33,13 +33,27 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Counts requests and their latency by route pattern (never the raw path:
-/// it may hold ids or one-time tokens).
-pub async fn record_metrics(request: Request, next: Next) -> Response {
+/// What every request goes through, in one middleware (one boxed future
+/// and one copy of the route per request, rather than one per concern):
+/// the client address for the audit log, the cross-site refusal, the
+/// security headers, and the metrics (by route pattern, never the raw
+/// path: it may hold ids or one-time tokens).
+pub async fn every_request(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = known_method(request.method());
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
+    let mut response = match super::security::cross_origin_refusal(&state, &request) {
+        Some(refusal) => refusal,
+        None => match audit_origin(&request) {
+            Some(origin) => engine::audit::with_origin(origin, next.run(request)).await,
+            None => next.run(request).await,
+        },
+    };
+    super::security::add_headers(&state, response.headers_mut());
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     RouteMetrics::record(
         &method,
@@ -48,6 +62,18 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The client address every audit entry of the request records (the
+/// "from where" of the audit log); reads change nothing, so need none.
+fn audit_origin(request: &Request) -> Option<String> {
+    if request.method().is_safe() {
+        return None;
+    }
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 /// The method as a label: any method outside HTTP's own counts as `OTHER`,
@@ -143,6 +169,27 @@ impl RouteMetrics {
     }
 }
 
+/// Request ids: a random number drawn once per process, then a counter —
+/// unique across processes without asking the kernel for randomness on
+/// every request, as a random UUID would.
+#[derive(Clone, Copy, Default)]
+pub struct MakeRequestId;
+
+impl tower_http::request_id::MakeRequestId for MakeRequestId {
+    fn make_request_id<B>(
+        &mut self,
+        _: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        static PROCESS: OnceLock<u64> = OnceLock::new();
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let process = *PROCESS.get_or_init(rand::random);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        axum::http::HeaderValue::from_str(&format!("{process:016x}{n:016x}"))
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
+    }
+}
+
 /// The span every log line of a request carries: its id, method and path
 /// (without the query, which may hold a one-time token).
 pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
@@ -152,21 +199,4 @@ pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing:
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path())
-}
-
-/// Records the client address on every audit entry the request writes
-/// (the "from where" of the audit log).
-pub async fn audit_origin(request: Request, next: Next) -> Response {
-    // Reads change nothing, so they write no audit entries.
-    if request.method().is_safe() {
-        return next.run(request).await;
-    }
-    let origin = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
-    match origin {
-        Some(origin) => engine::audit::with_origin(origin, next.run(request)).await,
-        None => next.run(request).await,
-    }
 }

@@ -1,8 +1,7 @@
 //! Browser security: refusing cross-site state changes and response headers.
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -12,16 +11,13 @@ use super::AppState;
 /// A browser marks every POST with `Origin` (older ones at least with
 /// `Referer`); it must be our own `PUBLIC_URL` origin. Requests that carry a
 /// bearer token to the REST API carry no ambient credentials and are exempt.
-pub async fn refuse_cross_origin(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// The refusal, or `None` when the request may go on.
+pub fn cross_origin_refusal(state: &AppState, request: &Request) -> Option<Response> {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
-        return next.run(request).await;
+        return None;
     }
     let bearer = request
         .headers()
@@ -30,12 +26,12 @@ pub async fn refuse_cross_origin(
         .is_some_and(|v| v.starts_with("Bearer "));
     let has_cookie = request.headers().contains_key(header::COOKIE);
     if request.uri().path().starts_with("/api/") && (bearer || !has_cookie) {
-        return next.run(request).await;
+        return None;
     }
     // The authorization servers' endpoints read no cookies: a cross-site
     // post there can do nothing a direct one could not.
     if super::oauth::is_oauth_endpoint(request.uri().path()) {
-        return next.run(request).await;
+        return None;
     }
     let expected = state.config.public_origin();
     let origin = request
@@ -50,12 +46,12 @@ pub async fn refuse_cross_origin(
                 .map(|url| url.origin().ascii_serialization())
         });
     match origin {
-        Some(origin) if origin == expected => next.run(request).await,
+        Some(origin) if origin == expected => None,
         Some(origin) => {
             tracing::warn!(%origin, "refused a cross-origin request");
-            refused("This request came from another site and was refused to protect your account. Go back to Sidecar, reload the page and try again.")
+            Some(refused("This request came from another site and was refused to protect your account. Go back to Sidecar, reload the page and try again."))
         }
-        None => refused("This request did not say which site it came from, so it was refused to protect your account. Reload the page and try again."),
+        None => Some(refused("This request did not say which site it came from, so it was refused to protect your account. Reload the page and try again.")),
     }
 }
 
@@ -71,9 +67,7 @@ fn refused(message: &str) -> Response {
 /// Headers on every response. Pages set their own Content-Security-Policy
 /// (with a per-response nonce for the hydration script); everything else
 /// gets a policy that allows nothing.
-pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+pub fn add_headers(state: &AppState, headers: &mut HeaderMap) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -99,5 +93,4 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    response
 }
