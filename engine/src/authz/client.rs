@@ -43,7 +43,58 @@ pub struct Client {
     pub auth_method: String,
     pub grant_types: Vec<String>,
     pub jwks_uri: Option<String>,
-    jwks: Option<JwkSet>,
+    jwks: Option<ClientKeys>,
+}
+
+/// A client's public keys, each parsed once.
+pub(crate) struct ClientKeys(Vec<(Jwk, DecodingKey)>);
+
+impl ClientKeys {
+    /// The usable keys of a set (one that does not parse can verify nothing).
+    fn new(set: JwkSet) -> Self {
+        Self(
+            set.keys
+                .into_iter()
+                .filter_map(|jwk| DecodingKey::from_jwk(&jwk).ok().map(|key| (jwk, key)))
+                .collect(),
+        )
+    }
+
+    /// The keys that may have signed: the one named by `kid`, else every
+    /// key of the algorithm's family.
+    fn candidates<'a>(
+        &'a self,
+        kid: Option<&'a str>,
+        alg: Algorithm,
+    ) -> impl Iterator<Item = &'a DecodingKey> {
+        self.0
+            .iter()
+            .filter(move |(jwk, _)| {
+                let named = match (kid, jwk.common.key_id.as_deref()) {
+                    (Some(wanted), Some(id)) => wanted == id,
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
+                let family = matches!(
+                    (&jwk.algorithm, alg),
+                    (
+                        jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
+                        Algorithm::RS384
+                    ) | (
+                        jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_),
+                        Algorithm::ES384
+                    )
+                );
+                named && family
+            })
+            .map(|(_, key)| key)
+    }
+}
+
+impl std::fmt::Debug for ClientKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientKeys({} keys)", self.0.len())
+    }
 }
 
 impl Client {
@@ -59,7 +110,7 @@ pub(crate) struct ClientCache {
 }
 
 /// Keys fetched from a `jwks_uri`: when fetched, until when good.
-type RemoteKeys = (Instant, Instant, Arc<JwkSet>);
+type RemoteKeys = (Instant, Instant, Arc<ClientKeys>);
 
 /// Bounds memory against requests for made-up client ids (never cached).
 const CLIENT_CAPACITY: usize = 100_000;
@@ -132,10 +183,10 @@ impl Engine {
         let granted = ScopeSet::parse(&registration.scope)
             .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("a stored grant: {e}")))?;
         let jwks = match registration.jwks {
-            Some(value) => Some(
+            Some(value) => Some(ClientKeys::new(
                 serde_json::from_value::<JwkSet>(value)
                     .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored keys: {e}")))?,
-            ),
+            )),
             None => None,
         };
         let client = Arc::new(Client {
@@ -246,13 +297,10 @@ impl Engine {
         // Times are checked below against the engine's clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        let verify = |keys: &JwkSet| -> Option<Result<(), jsonwebtoken::errors::Error>> {
+        let verify = |keys: &ClientKeys| -> Option<Result<(), jsonwebtoken::errors::Error>> {
             let mut outcome = None;
-            for jwk in candidates(keys, header.kid.as_deref(), header.alg) {
-                let Ok(key) = DecodingKey::from_jwk(jwk) else {
-                    continue;
-                };
-                match jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation) {
+            for key in keys.candidates(header.kid.as_deref(), header.alg) {
+                match jsonwebtoken::decode::<serde::de::IgnoredAny>(assertion, key, &validation) {
                     Ok(_) => return Some(Ok(())),
                     // A key whose signature matched says more than one
                     // whose did not.
@@ -321,7 +369,7 @@ impl Engine {
     /// The keys at `uri`, fetched under the server-side fetch rules and
     /// kept as its Cache-Control allows; `again` fetches anew unless the
     /// last fetch was moments ago.
-    async fn remote_keys(&self, uri: &str, again: bool) -> OAuthResult<Arc<JwkSet>> {
+    async fn remote_keys(&self, uri: &str, again: bool) -> OAuthResult<Arc<ClientKeys>> {
         let cache = self.client_cache();
         if let Some((fetched, until, keys)) = cache
             .remote
@@ -346,7 +394,7 @@ impl Engine {
         let keys: JwkSet = serde_json::from_slice(&fetched.body).map_err(|_| {
             OAuthError::invalid_client("The client's `jwks_uri` does not answer a JWK set.")
         })?;
-        let keys = Arc::new(keys);
+        let keys = Arc::new(ClientKeys::new(keys));
         let now = Instant::now();
         let mut remote = cache.remote.lock().unwrap_or_else(|p| p.into_inner());
         match keys_life(fetched.cache_control.as_deref()) {
@@ -362,33 +410,6 @@ impl Engine {
         }
         Ok(keys)
     }
-}
-
-/// The keys that may have signed: the one named by `kid`, else every key
-/// of the algorithm's family.
-fn candidates<'a>(
-    keys: &'a JwkSet,
-    kid: Option<&'a str>,
-    alg: Algorithm,
-) -> impl Iterator<Item = &'a Jwk> {
-    keys.keys.iter().filter(move |jwk| {
-        let named = match (kid, jwk.common.key_id.as_deref()) {
-            (Some(wanted), Some(id)) => wanted == id,
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        let family = matches!(
-            (&jwk.algorithm, alg),
-            (
-                jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
-                Algorithm::RS384
-            ) | (
-                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_),
-                Algorithm::ES384
-            )
-        );
-        named && family
-    })
 }
 
 /// Why an assertion's check failed, for the developer.

@@ -10,6 +10,7 @@
 //! caught there, and the token issued on it is revoked at once.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
@@ -75,7 +76,15 @@ pub(crate) struct TokenState {
     /// Revoked access tokens by tenant, with the registry generation they
     /// were read under.
     revoked: Mutex<HashMap<String, (u64, Arc<Revoked>)>>,
+    /// Tokens whose signature checked out, by SHA-256 of the token: a
+    /// resource server asks about the same token on every call it serves.
+    verified: Mutex<HashMap<[u8; 32], Arc<AccessClaims>>>,
+    /// When expired assertions were last deleted (seconds).
+    swept_at: AtomicI64,
 }
+
+/// Bounds the verified-token memory; it is emptied when full.
+const VERIFIED_CAPACITY: usize = 100_000;
 
 /// A tenant's revoked access tokens: `jti` → expiry.
 type Revoked = HashMap<String, i64>;
@@ -382,14 +391,19 @@ impl Engine {
                 self.revoke_jti(&replay.tenant_id, jti, *exp).await?;
             }
         }
+        // Expired assertions can go, once a minute.
         let now = self.now();
-        crate::entity::used_assertions::Entity::delete_many()
-            .filter(
-                crate::entity::used_assertions::Column::ExpiresAt
-                    .lt(now - chrono::Duration::minutes(2)),
-            )
-            .exec(self.db())
-            .await?;
+        let swept = &self.token_state().swept_at;
+        if now.timestamp() - swept.load(Ordering::Relaxed) >= 60 {
+            swept.store(now.timestamp(), Ordering::Relaxed);
+            crate::entity::used_assertions::Entity::delete_many()
+                .filter(
+                    crate::entity::used_assertions::Column::ExpiresAt
+                        .lt(now - chrono::Duration::minutes(2)),
+                )
+                .exec(self.db())
+                .await?;
+        }
         Ok(())
     }
 
@@ -444,7 +458,49 @@ impl Engine {
 
     /// The claims of one of `issuer`'s access tokens that is live now:
     /// signed by its key, not expired, not revoked, its install active.
-    async fn live_token(&self, issuer: &Issuer, token: &str) -> EngineResult<Option<AccessClaims>> {
+    async fn live_token(
+        &self,
+        issuer: &Issuer,
+        token: &str,
+    ) -> EngineResult<Option<Arc<AccessClaims>>> {
+        let Some(claims) = self.verified_token(issuer, token).await? else {
+            return Ok(None);
+        };
+        if claims.exp <= self.now().timestamp() {
+            return Ok(None);
+        }
+        if self
+            .revoked(&issuer.tenant_id)
+            .await?
+            .contains_key(&claims.jti)
+        {
+            return Ok(None);
+        }
+        match self.client(issuer, &claims.client_id).await {
+            Ok(client) if client.is_active() => Ok(Some(claims)),
+            Ok(_) | Err(crate::EngineError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The claims of a token signed by one of `issuer`'s access-token keys,
+    /// its signature checked once.
+    async fn verified_token(
+        &self,
+        issuer: &Issuer,
+        token: &str,
+    ) -> EngineResult<Option<Arc<AccessClaims>>> {
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let state = self.token_state();
+        if let Some(claims) = state
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&hash)
+        {
+            // A token names its issuer; another tenant's is no token here.
+            return Ok((claims.iss == issuer.url).then(|| claims.clone()));
+        }
         let Ok(header) = jsonwebtoken::decode_header(token) else {
             return Ok(None);
         };
@@ -466,22 +522,13 @@ impl Engine {
         let Ok(data) = jsonwebtoken::decode::<AccessClaims>(token, key, &validation) else {
             return Ok(None);
         };
-        let claims = data.claims;
-        if claims.exp <= self.now().timestamp() {
-            return Ok(None);
+        let claims = Arc::new(data.claims);
+        let mut verified = state.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.clear();
         }
-        if self
-            .revoked(&issuer.tenant_id)
-            .await?
-            .contains_key(&claims.jti)
-        {
-            return Ok(None);
-        }
-        match self.client(issuer, &claims.client_id).await {
-            Ok(client) if client.is_active() => Ok(Some(claims)),
-            Ok(_) | Err(crate::EngineError::NotFound(_)) => Ok(None),
-            Err(other) => Err(other),
-        }
+        verified.insert(hash, claims.clone());
+        Ok(Some(claims))
     }
 
     /// RFC 7662: what a token is, or exactly `{"active": false}`.
