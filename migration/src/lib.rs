@@ -12,6 +12,7 @@ mod m20261201_000006_installs;
 mod m20261201_000007_webhooks;
 mod m20261201_000008_tenancy;
 mod m20261201_000009_signing;
+mod m20261201_000010_tenant_users;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_webhooks::Migration),
             Box::new(m20261201_000008_tenancy::Migration),
             Box::new(m20261201_000009_signing::Migration),
+            Box::new(m20261201_000010_tenant_users::Migration),
         ]
     }
 }

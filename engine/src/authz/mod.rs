@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod keys;
 pub(crate) mod throttle;
 pub mod tokens;
+pub mod users;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

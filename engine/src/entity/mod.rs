@@ -20,6 +20,7 @@ pub mod signing_keys;
 pub mod tenant_applications;
 pub mod tenant_keys;
 pub mod tenant_members;
+pub mod tenant_users;
 pub mod tenants;
 pub mod used_assertions;
 pub mod users;

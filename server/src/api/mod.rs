@@ -39,6 +39,8 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::get_tenant, tenants::put_tenant))
         .routes(routes!(tenants::members, tenants::invite))
         .routes(routes!(tenants::remove_member))
+        .routes(routes!(tenants::users, tenants::create_user))
+        .routes(routes!(tenants::remove_user))
         .routes(routes!(tenants::list_installs, tenants::install))
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))

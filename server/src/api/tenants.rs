@@ -684,3 +684,100 @@ pub async fn remove_member(
     state.engine.remove_tenant_member(&tenant, &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantUserResponse {
+    pub id: String,
+    pub username: String,
+    /// The FHIR resource the user is, e.g. `Practitioner/123`.
+    pub fhir_user: String,
+    pub created_at: String,
+}
+
+impl From<engine::authz::users::TenantUser> for TenantUserResponse {
+    fn from(u: engine::authz::users::TenantUser) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            fhir_user: u.fhir_user,
+            created_at: timestamp(u.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantUserRequest {
+    pub username: String,
+    /// At least 8 characters and not a common one; never shown again.
+    pub password: String,
+    /// `Practitioner/…`, `PractitionerRole/…`, `Patient/…`,
+    /// `RelatedPerson/…` or `Person/…`.
+    pub fhir_user: String,
+}
+
+/// The end users of the tenant's authorization server.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/users",
+    operation_id = "list_tenant_users",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    responses((status = 200, body = Page<TenantUserResponse>)),
+)]
+pub async fn users(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+) -> Result<Json<Page<TenantUserResponse>>, ApiError> {
+    let users = state.engine.tenant_users(&tenant).await?;
+    Ok(Json(Page {
+        items: users.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Add an end user who logs in at the tenant's authorize endpoint.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/users",
+    operation_id = "create_tenant_user",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body = TenantUserRequest,
+    responses((status = 201, body = TenantUserResponse)),
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+    JsonBody(body): JsonBody<TenantUserRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = state
+        .engine
+        .create_tenant_user(&tenant, &body.username, &body.password, &body.fhir_user)
+        .await?;
+    Ok((StatusCode::CREATED, Json(TenantUserResponse::from(user))))
+}
+
+/// Remove an end user.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}/users/{id}",
+    operation_id = "remove_tenant_user",
+    tag = "tenants",
+    security(("personal_token" = [])),
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug."),
+        ("id" = String, Path, description = "The user's id."),
+    ),
+    responses((status = 204, description = "Removed.")),
+)]
+pub async fn remove_user(
+    State(state): State<AppState>,
+    MemberTenant(tenant): MemberTenant,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state.engine.remove_tenant_user(&tenant, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
