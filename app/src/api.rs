@@ -522,6 +522,18 @@ pub async fn tenant_console(
             active: m.active,
         })
         .collect();
+    let users = engine
+        .tenant_users(&tenant)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|u| crate::model::EndUserRow {
+            id: u.id,
+            username: u.username,
+            fhir_user: u.fhir_user,
+            created: date(u.created_at),
+        })
+        .collect();
     let activity = engine
         .tenant_audit(&tenant, 20)
         .await
@@ -569,6 +581,7 @@ pub async fn tenant_console(
             .map(|u| u.as_str().to_owned())
             .collect(),
         members,
+        users,
         installs: installs.into_iter().map(install_row).collect(),
         keys: keys
             .into_iter()

@@ -246,11 +246,22 @@ pub struct TenantConsole {
     pub sandbox: bool,
     pub fhir_base_urls: Vec<String>,
     pub members: Vec<MemberRow>,
+    /// End users of the tenant's authorization server.
+    pub users: Vec<EndUserRow>,
     pub installs: Vec<InstallRow>,
     pub keys: Vec<KeyRow>,
     /// The newest audit log entries.
     pub activity: Vec<ActivityLine>,
     pub webhook: Option<WebhookRow>,
+}
+
+/// Someone who logs in at the tenant's authorization server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndUserRow {
+    pub id: String,
+    pub username: String,
+    pub fhir_user: String,
+    pub created: String,
 }
 
 /// The tenant's webhook and its latest deliveries.

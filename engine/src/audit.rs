@@ -229,6 +229,27 @@ impl AuditEntry {
             ("secret.rotated", _, _) => "made a new client secret".to_owned(),
             ("key.created", _, _) => format!("created the API key {}", self.name()),
             ("key.revoked", _, _) => format!("revoked the API key {}", self.name()),
+            ("user.created" | "user.removed", _, _) => format!(
+                "{} the end user {}",
+                if self.action == "user.created" {
+                    "added"
+                } else {
+                    "removed"
+                },
+                self.detail
+                    .get("username")
+                    .and_then(Value::as_str)
+                    .unwrap_or("someone"),
+            ),
+            ("keys.rotated", _, _) => "rotated the signing keys".to_owned(),
+            ("token.revoked", _, _) => "revoked an access token".to_owned(),
+            ("token.refused", _, _) => format!(
+                "refused a token request: {}",
+                self.detail
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("invalid")
+            ),
             (action, _, _) => action.replace('.', " "),
         }
     }

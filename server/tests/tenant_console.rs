@@ -324,3 +324,52 @@ async fn platform_admins_create_tenants_and_nobody_else_does() {
         .await
         .assert_contains("East Health");
 }
+
+#[tokio::test]
+async fn admins_add_and_remove_end_users_on_the_console() {
+    let app = spawn_app().await;
+    world(&app).await;
+    app.log_in("admin@north.example.org", PASSWORD).await;
+    app.get("/t/north/admin").await.assert_contains("End users");
+
+    // A bad fhirUser stays on its field, the form refilled but for the password.
+    let secret = "violet harbour lantern";
+    let refused = app
+        .submit(
+            "/t/north/admin/users",
+            &[
+                ("username", "dr.chen"),
+                ("password", secret),
+                ("fhir_user", "Doctor/1"),
+            ],
+        )
+        .await;
+    refused.assert_contains(r#"id="field-fhir_user-error""#);
+    refused.assert_contains(r#"value="dr.chen""#);
+    assert!(!refused.body.contains(secret));
+
+    let added = app
+        .submit(
+            "/t/north/admin/users",
+            &[
+                ("username", "dr.chen"),
+                ("password", secret),
+                ("fhir_user", "Practitioner/123"),
+            ],
+        )
+        .await;
+    added.assert_contains("dr.chen can now log in as Practitioner/123.");
+    added.assert_contains("<td><code>Practitioner/123");
+    assert!(!added.body.contains(secret));
+
+    let admin = north_admin(&app).await;
+    let tenant = north(&app, &admin).await;
+    let users = app.engine.tenant_users(&tenant).await.unwrap();
+    assert_eq!(users.len(), 1);
+    let removed = app
+        .submit("/t/north/admin/users/remove", &[("id", &users[0].id)])
+        .await;
+    removed.assert_contains("The user is removed.");
+    removed.assert_contains("added the end user dr.chen");
+    assert!(app.engine.tenant_users(&tenant).await.unwrap().is_empty());
+}

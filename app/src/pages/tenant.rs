@@ -53,7 +53,7 @@ pub fn TenantConsolePage() -> impl IntoView {
     let tenant = move || params.read().get("tenant").unwrap_or_default();
     let state = Resource::new(
         || (),
-        |_| load_page("tenant tenant-settings tenant-members".to_owned()),
+        |_| load_page("tenant tenant-settings tenant-members tenant-users".to_owned()),
     );
     let console = Resource::new(tenant, tenant_console);
     view! {
@@ -129,6 +129,7 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
         {(!console.sandbox).then(|| view! {
             <MembersSection tenant=console.slug.clone() members=console.members admin flash=flash_for(&flash, "tenant-members")/>
         }.into_any())}
+        <UsersSection tenant=console.slug.clone() users=console.users admin flash=flash_for(&flash, "tenant-users")/>
         {admin.then(|| view! {
             <section class="card section-gap" aria-labelledby="keys-title">
                 <h2 id="keys-title">"API keys"</h2>
@@ -262,6 +263,57 @@ fn MembersSection(
                         {flash.error("role").map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     </fieldset>
                     <button class="button button-secondary" type="submit">"Add member"</button>
+                </form>
+            })}
+        </section>
+    }
+}
+
+/// The people who log in at the tenant's authorization server, and (for
+/// admins) adding one.
+#[component]
+fn UsersSection(
+    tenant: String,
+    users: Vec<crate::model::EndUserRow>,
+    admin: bool,
+    flash: Flash,
+) -> impl IntoView {
+    let remove = format!("/t/{tenant}/admin/users/remove");
+    view! {
+        <section class="card section-gap" aria-labelledby="users-title">
+            <h2 id="users-title">"End users"</h2>
+            <p class="muted">"The clinicians and patients who log in when an app launches against this tenant. Each is a FHIR resource: tokens name it as "<code>"fhirUser"</code>"."</p>
+            {(!users.is_empty()).then(|| view! {
+                <div class="table-wrap"><table class="table">
+                    <thead><tr><th scope="col">"Username"</th><th scope="col">"FHIR user"</th><th scope="col">"Added"</th>
+                        {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                    <tbody>{users.into_iter().map(|u| {
+                        let remove = remove.clone();
+                        view! {
+                            <tr>
+                                <td>{u.username}</td>
+                                <td><code>{u.fhir_user}</code></td>
+                                <td>{u.created}</td>
+                                {admin.then(|| view! {
+                                    <td><form method="post" action=remove>
+                                        <input type="hidden" name="id" value=u.id/>
+                                        <button class="button button-quiet" type="submit">"Remove"</button>
+                                    </form></td>
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}</tbody>
+                </table></div>
+            })}
+            {admin.then(|| view! {
+                <form method="post" action=format!("/t/{tenant}/admin/users") class="stack section-gap" novalidate>
+                    <Field label="Username" name="username" value=flash.value("username") error=flash.error("username")
+                        autocomplete="off" hint="Letters, digits, dots, underscores or hyphens."/>
+                    <Field label="Password" name="password" kind="password" error=flash.error("password")
+                        autocomplete="new-password" hint="At least 8 characters; a phrase of unrelated words works well."/>
+                    <Field label="FHIR user" name="fhir_user" value=flash.value("fhir_user") error=flash.error("fhir_user")
+                        hint="The resource they are, e.g. Practitioner/123 or Patient/456."/>
+                    <button class="button button-secondary" type="submit">"Add user"</button>
                 </form>
             })}
         </section>

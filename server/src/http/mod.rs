@@ -119,6 +119,8 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/t/{tenant}/admin/webhook", post(tenant::set_webhook))
         .route("/t/{tenant}/admin/settings", post(tenant::save_settings))
         .route("/t/{tenant}/admin/members", post(tenant::invite_member))
+        .route("/t/{tenant}/admin/users", post(tenant::create_user))
+        .route("/t/{tenant}/admin/users/remove", post(tenant::remove_user))
         .route(
             "/t/{tenant}/admin/members/remove",
             post(tenant::remove_member),

@@ -419,6 +419,64 @@ pub async fn remove_member(
     answer(&session, "tenant-members", result, &done, &console).await
 }
 
+/// `POST /t/{tenant}/admin/users`: add an end user of the tenant's
+/// authorization server.
+pub async fn create_user(
+    State(state): State<AppState>,
+    session: Session,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let (username, fhir_user) = (post.fields.get("username"), post.fields.get("fhir_user"));
+    let result = state
+        .engine
+        .create_tenant_user(&tenant, &username, &post.fields.get("password"), &fhir_user)
+        .await;
+    let outcome = match result {
+        Ok(user) => flash(
+            "tenant-users",
+            FlashKind::Success,
+            format!("{} can now log in as {}.", user.username, user.fhir_user),
+        ),
+        // The form comes back filled in, but for the password.
+        Err(e) => refused(
+            "tenant-users",
+            &e,
+            &[("username", username), ("fhir_user", fhir_user)],
+        ),
+    };
+    back(&session, outcome, &console).await
+}
+
+/// `POST /t/{tenant}/admin/users/remove`.
+pub async fn remove_user(
+    State(state): State<AppState>,
+    session: Session,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let result = state
+        .engine
+        .remove_tenant_user(&tenant, &post.fields.get("id"))
+        .await;
+    answer(
+        &session,
+        "tenant-users",
+        result,
+        "The user is removed.",
+        &console,
+    )
+    .await
+}
+
 /// `POST /account/tenant-applications`: a health system applies for a tenant.
 pub async fn apply_for_tenant(
     State(state): State<AppState>,
