@@ -10,7 +10,7 @@ use engine::Clock;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::{spawn_app, spawn_app_with, Options, TestApp, PASSWORD};
+use support::{spawn_app, spawn_app_with, Options, TestApp};
 
 const ES384_PEM: &str = include_str!("fixtures/backend-es384.pem");
 const RS384_PEM: &str = include_str!("fixtures/backend-rs384.pem");
@@ -47,16 +47,7 @@ async fn backend(app: &TestApp) -> Backend {
         }),
     )
     .await;
-    let admin = app
-        .engine
-        .create_verified_user("admin@north.example.org", PASSWORD, None)
-        .await
-        .unwrap();
-    app.engine
-        .create_tenant_as_operator("north", "North Health", "admin@north.example.org")
-        .await
-        .unwrap();
-    let admin = app.token(&admin, &["tenant-admin"]).await;
+    let admin = app.tenant_with_admin("north", "North Health").await;
     let (status, _) = app
         .api(
             Method::PUT,
@@ -473,10 +464,15 @@ async fn introspection_follows_the_install_and_revocation() {
     assert_eq!(active["iss"], app.url("/t/north"));
     assert!(active["exp"].is_i64());
 
-    for junk in ["", "nonsense", "a.b.c"] {
-        if junk.is_empty() {
-            continue;
-        }
+    let (status, _, body) = post_form(
+        &app.url("/t/north/oauth/introspect"),
+        &[("token", "")],
+        Some(&b.introspect),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_request");
+    for junk in ["nonsense", "a.b.c"] {
         assert_eq!(
             introspect(&app, &b.introspect, junk).await,
             json!({"active": false})
@@ -574,6 +570,26 @@ async fn introspection_follows_the_install_and_revocation() {
     assert!(
         !audit.to_string().contains(&token),
         "a token in the audit log"
+    );
+
+    // The tenant's EHR may revoke too, with its `introspect` key.
+    let (_, _, body) = request_token(
+        &app,
+        &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}),
+        "system/Patient.rs",
+    )
+    .await;
+    let by_key = body["access_token"].as_str().unwrap().to_owned();
+    let (status, _, _) = post_form(
+        &app.url("/t/north/oauth/revoke"),
+        &[("token", &by_key)],
+        Some(&b.introspect),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        introspect(&app, &b.introspect, &by_key).await,
+        json!({"active": false})
     );
 
     // Expired tokens are inactive.

@@ -13,17 +13,7 @@ use support::{spawn_app, TestApp, PASSWORD};
 
 /// An admin's token for a new tenant `slug`.
 async fn tenant(app: &TestApp, slug: &str) -> String {
-    let email = format!("admin@{slug}.example.org");
-    let admin = app
-        .engine
-        .create_verified_user(&email, PASSWORD, None)
-        .await
-        .unwrap();
-    app.engine
-        .create_tenant_as_operator(slug, slug, &email)
-        .await
-        .unwrap();
-    app.token(&admin, &["tenant-admin"]).await
+    app.tenant_with_admin(slug, slug).await
 }
 
 async fn add(app: &TestApp, token: &str, tenant: &str, body: Value) -> (StatusCode, Value) {

@@ -416,7 +416,6 @@ impl Engine {
 fn assertion_refusal(e: &jsonwebtoken::errors::Error) -> String {
     use jsonwebtoken::errors::ErrorKind;
     match e.kind() {
-        ErrorKind::ExpiredSignature => "The client assertion has expired.".into(),
         ErrorKind::InvalidAudience => {
             "The client assertion's `aud` must be this token endpoint's URL (or the issuer).".into()
         }
@@ -426,7 +425,6 @@ fn assertion_refusal(e: &jsonwebtoken::errors::Error) -> String {
         ErrorKind::MissingRequiredClaim(claim) => {
             format!("The client assertion needs a `{claim}` claim.")
         }
-        ErrorKind::ImmatureSignature => "The client assertion is not valid yet (`nbf`).".into(),
         ErrorKind::InvalidSignature => {
             "The client assertion's signature does not verify with the client's keys.".into()
         }

@@ -322,17 +322,18 @@ impl Engine {
     /// published and keep verifying until their tokens have expired. Keys
     /// retired longer ago than that are deleted.
     pub async fn rotate_signing_keys(&self, tenant_slug: &str) -> EngineResult<Vec<String>> {
-        let tenant = crate::entity::tenants::Entity::find()
-            .filter(crate::entity::tenants::Column::Slug.eq(tenant_slug))
-            .one(self.db())
-            .await?
-            .ok_or_else(|| {
-                crate::EngineError::not_found(format!("There is no tenant `{tenant_slug}`."))
-            })?;
+        let tenant = match self.issuer(tenant_slug).await {
+            Err(crate::EngineError::NotFound(_)) => {
+                return Err(crate::EngineError::not_found(format!(
+                    "There is no tenant `{tenant_slug}`."
+                )))
+            }
+            other => other?,
+        };
         let now = self.now();
         let txn = self.db().begin().await?;
         signing_keys::Entity::delete_many()
-            .filter(signing_keys::Column::TenantId.eq(&tenant.id))
+            .filter(signing_keys::Column::TenantId.eq(&tenant.tenant_id))
             .filter(signing_keys::Column::RetiredAt.lte(now - retired_key_life()))
             .exec(&txn)
             .await?;
@@ -341,29 +342,29 @@ impl Engine {
                 signing_keys::Column::RetiredAt,
                 sea_orm::sea_query::Expr::value(now),
             )
-            .filter(signing_keys::Column::TenantId.eq(&tenant.id))
+            .filter(signing_keys::Column::TenantId.eq(&tenant.tenant_id))
             .filter(signing_keys::Column::RetiredAt.is_null())
             .exec(&txn)
             .await?;
         for alg in [ACCESS_ALG, ID_TOKEN_ALG] {
-            insert_key(&txn, &self.config().master_key, &tenant.id, alg, now).await?;
+            insert_key(&txn, &self.config().master_key, &tenant.tenant_id, alg, now).await?;
         }
         crate::audit::record(
             &txn,
             now,
             crate::audit::Event::in_tenant(
                 None,
-                &tenant.id,
+                &tenant.tenant_id,
                 "keys.rotated",
-                ("tenant", &tenant.id),
+                ("tenant", &tenant.tenant_id),
                 json!({ "retired_after_minutes": retired_key_life().num_minutes() }),
             ),
         )
         .await?;
-        crate::registry_watch::bump(&txn, &tenant.id).await?;
+        crate::registry_watch::bump(&txn, &tenant.tenant_id).await?;
         txn.commit().await?;
         self.registry_changed();
-        let keys = self.tenant_signing_keys(&tenant.id).await?;
+        let keys = self.tenant_signing_keys(&tenant.tenant_id).await?;
         Ok(vec![keys.access.kid.clone(), keys.id_token.kid.clone()])
     }
 }

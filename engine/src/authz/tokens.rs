@@ -46,7 +46,7 @@ pub struct TokenRequest {
 }
 
 /// The token endpoint's answer (RFC 6749 §5.1).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,

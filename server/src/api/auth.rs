@@ -30,13 +30,21 @@ pub(super) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
             "Send a token in the Authorization header: `Authorization: Bearer <token>`.",
         )
     })?;
+    token_of(value).ok_or_else(|| {
+        ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
+    })
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if it is one.
+pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(token_of)
+}
+
+fn token_of(value: &axum::http::HeaderValue) -> Option<&str> {
     value
         .to_str()
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
-        })
 }

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 use crate::http::AppState;
 
+pub(crate) use auth::bearer_token;
 pub use auth::Caller;
 pub use error::ApiError;
 pub use registrations::RegistryPages;

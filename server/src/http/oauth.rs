@@ -182,14 +182,11 @@ async fn token(
 /// The tenant API key with `introspect` of this very tenant.
 async fn tenant_key(state: &AppState, headers: &HeaderMap, issuer: &Issuer) -> Result<(), Refusal> {
     let unauthorized = |m: &str| Refusal(OAuthError::new(401, "invalid_client", m.to_owned()));
-    let key = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            unauthorized("Authenticate with the tenant's API key: `Authorization: Bearer <key>` (scope `introspect`).")
-        })?;
+    let key = crate::api::bearer_token(headers).ok_or_else(|| {
+        unauthorized(
+            "Authenticate with the tenant's API key: `Authorization: Bearer <key>` (scope `introspect`).",
+        )
+    })?;
     let principal = state
         .engine
         .authenticate_tenant_key(key)

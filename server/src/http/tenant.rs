@@ -2,7 +2,8 @@
 //! per-tenant credentials; each answers 303 with a flash message.
 
 use app::model::FlashKind;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use engine::installs::InstallAction;
 use engine::tenancy::Tenant;
@@ -38,19 +39,45 @@ fn log_in(next: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
-/// A form post to the tenant console of `slug`: the fields, the caller's
-/// context and the console's path (where the answer goes back to), or what
-/// to answer instead.
-async fn console_post(
-    state: &AppState,
-    session: &Session,
-    request: Request,
-    slug: &str,
-) -> Result<(Post, Tenant, String), Response> {
-    let post = Post::read(request).await;
-    let console = format!("/t/{slug}/admin");
-    let tenant = tenant_of(state, session, &post, slug, &console).await?;
-    Ok((post, tenant, console))
+/// A form post to the tenant console: the form, the caller's context in
+/// the `{tenant}` of the path, the session, and the console to go back to.
+/// Nobody signed in is sent to log in; a tenant that is not theirs sends
+/// them back with why.
+pub struct ConsolePost {
+    post: Post,
+    tenant: Tenant,
+    session: Session,
+    console: String,
+}
+
+impl FromRequest<AppState> for ConsolePost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let session = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let slug = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .ok()
+            .and_then(|params| {
+                params
+                    .iter()
+                    .find(|(name, _)| *name == "tenant")
+                    .map(|(_, value)| value.to_owned())
+            })
+            .ok_or_else(|| (StatusCode::NOT_FOUND, "No such tenant.").into_response())?;
+        let post = Post::read(Request::from_parts(parts, body)).await;
+        let console = format!("/t/{slug}/admin");
+        let tenant = tenant_of(state, &session, &post, &slug, &console).await?;
+        Ok(Self {
+            post,
+            tenant,
+            session,
+            console,
+        })
+    }
 }
 
 /// The signed-in caller's context in `slug`, or what to answer instead: the
@@ -140,14 +167,14 @@ pub async fn install(
 /// `POST /t/{tenant}/admin/installs/{id}/{suspend|resume|revoke|update}`.
 pub async fn change_install(
     State(state): State<AppState>,
-    session: Session,
-    Path((tenant, id, verb)): Path<(String, String, String)>,
-    request: Request,
+    Path((_, id, verb)): Path<(String, String, String)>,
+    ConsolePost {
+        tenant,
+        session,
+        console,
+        ..
+    }: ConsolePost,
 ) -> Response {
-    let (_, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     if verb == "update" {
         let result = state.engine.approve_install_update(&tenant, &id).await;
         return answer(&session, "tenant", result, "Update approved.", &console).await;
@@ -156,7 +183,7 @@ pub async fn change_install(
         "suspend" => (InstallAction::Suspend, "Install suspended."),
         "resume" => (InstallAction::Resume, "Install resumed."),
         "revoke" => (InstallAction::Revoke, "Install revoked."),
-        _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
+        _ => return (StatusCode::NOT_FOUND, "No such action.").into_response(),
     };
     let result = state.engine.change_install(&tenant, &id, action).await;
     answer(&session, "tenant", result, done, &console).await
@@ -165,14 +192,13 @@ pub async fn change_install(
 /// `POST /t/{tenant}/admin/keys`: a new API key, shown once.
 pub async fn create_key(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let name = post.fields.get("name");
     match state
         .engine
@@ -195,14 +221,14 @@ pub async fn create_key(
 /// `POST /t/{tenant}/admin/keys/{id}/revoke`.
 pub async fn revoke_key(
     State(state): State<AppState>,
-    session: Session,
-    Path((tenant, id)): Path<(String, String)>,
-    request: Request,
+    Path((_, id)): Path<(String, String)>,
+    ConsolePost {
+        tenant,
+        session,
+        console,
+        ..
+    }: ConsolePost,
 ) -> Response {
-    let (_, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let result = state.engine.revoke_tenant_key(&tenant, &id).await;
     answer(&session, "tenant", result, "Key revoked.", &console).await
 }
@@ -262,7 +288,7 @@ pub async fn audit_csv(
     match entries {
         Ok(entries) => crate::api::tenants::csv_download(&tenant, &entries),
         Err(EngineError::NotFound(m) | EngineError::Forbidden(m)) => {
-            (axum::http::StatusCode::NOT_FOUND, m).into_response()
+            (StatusCode::NOT_FOUND, m).into_response()
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "audit export failed");
@@ -318,14 +344,13 @@ pub async fn create_tenant(
 /// `POST /t/{tenant}/admin/webhook`: set the URL; the new secret is shown once.
 pub async fn set_webhook(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let url = post.fields.get("url");
     match state.engine.set_webhook(&tenant, &url).await {
         Ok(secret) => {
@@ -340,14 +365,13 @@ pub async fn set_webhook(
 /// `POST /t/{tenant}/admin/settings`: name and FHIR base URLs.
 pub async fn save_settings(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let (name, urls) = (post.fields.get("name"), post.fields.get("fhir_base_urls"));
     match state.engine.update_tenant(&tenant, &name, &urls).await {
         Ok(_) => {
@@ -364,14 +388,13 @@ pub async fn save_settings(
 /// `POST /t/{tenant}/admin/members`: add or invite someone by email.
 pub async fn invite_member(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let (email, role) = (post.fields.get("email"), post.fields.get("role"));
     match state
         .engine
@@ -405,14 +428,13 @@ pub async fn invite_member(
 /// `POST /t/{tenant}/admin/members/remove`: remove a member or withdraw an invitation.
 pub async fn remove_member(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let email = post.fields.get("email");
     let result = state.engine.remove_tenant_member(&tenant, &email).await;
     let done = format!("{} no longer belongs to the tenant.", email.trim());
@@ -423,14 +445,13 @@ pub async fn remove_member(
 /// authorization server.
 pub async fn create_user(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let (username, fhir_user) = (post.fields.get("username"), post.fields.get("fhir_user"));
     let result = state
         .engine
@@ -455,14 +476,13 @@ pub async fn create_user(
 /// `POST /t/{tenant}/admin/users/remove`.
 pub async fn remove_user(
     State(state): State<AppState>,
-    session: Session,
-    Path(tenant): Path<String>,
-    request: Request,
+    ConsolePost {
+        post,
+        tenant,
+        session,
+        console,
+    }: ConsolePost,
 ) -> Response {
-    let (post, tenant, console) = match console_post(&state, &session, request, &tenant).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
     let result = state
         .engine
         .remove_tenant_user(&tenant, &post.fields.get("id"))
@@ -520,7 +540,7 @@ pub async fn decide_application(
     let approve = match verb.as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return (axum::http::StatusCode::NOT_FOUND, "No such action.").into_response(),
+        _ => return (StatusCode::NOT_FOUND, "No such action.").into_response(),
     };
     let reason = post.fields.get("reason");
     match state

@@ -413,6 +413,22 @@ impl TestApp {
             .expect("reviewer")
     }
 
+    /// A new tenant `slug` named `name`, run by a new verified user
+    /// `admin@{slug}.example.org`; that admin's `tenant-admin` token.
+    pub async fn tenant_with_admin(&self, slug: &str, name: &str) -> String {
+        let email = format!("admin@{slug}.example.org");
+        let admin = self
+            .engine
+            .create_verified_user(&email, PASSWORD, None)
+            .await
+            .expect("tenant admin");
+        self.engine
+            .create_tenant_as_operator(slug, name, &email)
+            .await
+            .expect("tenant");
+        self.token(&admin, &["tenant-admin"]).await
+    }
+
     /// A personal access token of `account` with `scopes`.
     pub async fn token(&self, account: &engine::accounts::Account, scopes: &[&str]) -> String {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
