@@ -13,6 +13,7 @@ mod m20261201_000007_webhooks;
 mod m20261201_000008_tenancy;
 mod m20261201_000009_signing;
 mod m20261201_000010_tenant_users;
+mod m20261201_000011_authorization;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_tenancy::Migration),
             Box::new(m20261201_000009_signing::Migration),
             Box::new(m20261201_000010_tenant_users::Migration),
+            Box::new(m20261201_000011_authorization::Migration),
         ]
     }
 }

@@ -36,6 +36,9 @@ pub struct Client {
     pub client_id: String,
     pub install_id: String,
     pub app_slug: String,
+    pub client_name: String,
+    /// Where codes may be sent, compared by exact string.
+    pub redirect_uris: Vec<String>,
     /// `active`, `suspended` or `revoked`.
     pub status: String,
     /// What the tenant granted.
@@ -193,6 +196,8 @@ impl Engine {
             client_id: registration.client_id,
             install_id: registration.install_id,
             app_slug: registration.app_slug,
+            client_name: registration.client_name,
+            redirect_uris: registration.redirect_uris,
             status: registration.status,
             granted,
             auth_method: registration.token_endpoint_auth_method,
@@ -205,6 +210,31 @@ impl Engine {
             clients.clear();
         }
         clients.insert(key, (generation, client.clone()));
+        Ok(client)
+    }
+
+    /// One of the tenant's clients whose install is active, as the token
+    /// endpoint asks for it: anything else is `invalid_client`.
+    pub(crate) async fn active_client(
+        &self,
+        issuer: &Issuer,
+        client_id: &str,
+    ) -> OAuthResult<Arc<Client>> {
+        let client = match self.client(issuer, client_id).await {
+            Ok(client) => client,
+            Err(EngineError::NotFound(_)) => {
+                return Err(OAuthError::invalid_client(format!(
+                    "`{client_id}` is not a client of this authorization server."
+                )))
+            }
+            Err(other) => return Err(other.into()),
+        };
+        if !client.is_active() {
+            return Err(OAuthError::invalid_client(format!(
+                "The install of this client is {}.",
+                client.status
+            )));
+        }
         Ok(client)
     }
 
@@ -258,21 +288,7 @@ impl Engine {
                 "The client assertion's `iss` and `sub` must both be the client id.",
             ));
         }
-        let client = match self.client(issuer, &client_id).await {
-            Ok(client) => client,
-            Err(EngineError::NotFound(_)) => {
-                return Err(OAuthError::invalid_client(format!(
-                    "`{client_id}` is not a client of this authorization server."
-                )))
-            }
-            Err(other) => return Err(other.into()),
-        };
-        if !client.is_active() {
-            return Err(OAuthError::invalid_client(format!(
-                "The install of this client is {}.",
-                client.status
-            )));
-        }
+        let client = self.active_client(issuer, &client_id).await?;
         if client.auth_method != "private_key_jwt" {
             return Err(OAuthError::invalid_client(format!(
                 "This client is registered to authenticate with `{}`, not a signed JWT.",

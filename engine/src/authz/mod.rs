@@ -8,9 +8,12 @@
 //! token and introspection endpoints read nothing from the database on
 //! their way.
 
+pub mod authorize;
 pub mod client;
 pub mod discovery;
+pub mod grants;
 pub mod keys;
+pub mod launch;
 pub(crate) mod throttle;
 pub mod tokens;
 pub mod users;
@@ -104,6 +107,12 @@ impl From<EngineError> for OAuthError {
     }
 }
 
+impl From<sea_orm::DbErr> for OAuthError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        EngineError::from(err).into()
+    }
+}
+
 pub type OAuthResult<T> = Result<T, OAuthError>;
 
 /// A tenant as its authorization server sees it.
@@ -111,6 +120,7 @@ pub type OAuthResult<T> = Result<T, OAuthError>;
 pub struct Issuer {
     pub tenant_id: String,
     pub slug: String,
+    pub name: String,
     /// `{PUBLIC_URL}/t/{slug}`.
     pub url: String,
     /// The FHIR servers its tokens are for (the `aud` of SMART); the issuer
@@ -170,6 +180,7 @@ impl Engine {
         let issuer = Arc::new(Issuer {
             tenant_id: tenant.id,
             slug: tenant.slug,
+            name: tenant.name,
             url,
             audiences,
         });

@@ -43,6 +43,12 @@ pub struct TokenRequest {
     pub client_assertion: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// `authorization_code`: the code, where it was sent, and the PKCE
+    /// verifier.
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
 }
 
 /// The token endpoint's answer (RFC 6749 §5.1).
@@ -52,19 +58,49 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     pub expires_in: i64,
     pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The launch context (SMART App Launch 2.2): patient, encounter,
+    /// need_patient_banner, smart_style_url, fhirContext.
+    #[serde(flatten)]
+    pub context: TokenContext,
+}
+
+/// The launch context a token response carries.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct TokenContext {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encounter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_patient_banner: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smart_style_url: Option<String>,
+    #[serde(rename = "fhirContext", skip_serializing_if = "Option::is_none")]
+    pub fhir_context: Option<Vec<Value>>,
 }
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct AccessClaims {
-    iss: String,
-    sub: String,
-    aud: Value,
-    exp: i64,
-    iat: i64,
-    jti: String,
-    client_id: String,
-    scope: String,
+pub(crate) struct AccessClaims {
+    pub iss: String,
+    /// The end user's id, or (backend services) the client id.
+    pub sub: String,
+    pub aud: Value,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub client_id: String,
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encounter: Option<String>,
+    #[serde(default, rename = "fhirUser", skip_serializing_if = "Option::is_none")]
+    pub fhir_user: Option<String>,
 }
 
 /// Assertion `jti`s used in this process (by hash, with their `exp`), and
@@ -81,6 +117,8 @@ pub(crate) struct TokenState {
     verified: Mutex<HashMap<[u8; 32], Arc<AccessClaims>>>,
     /// When expired assertions were last deleted (seconds).
     swept_at: AtomicI64,
+    /// When expired authorizations were last deleted (seconds).
+    pub(super) authorizations_swept_at: AtomicI64,
 }
 
 /// Bounds the verified-token memory; it is emptied when full.
@@ -126,7 +164,7 @@ fn claimed_client(request: &TokenRequest) -> Option<String> {
         .filter(|id| !id.is_empty() && id.len() <= 100)
 }
 
-fn audience(issuer: &Issuer) -> Value {
+pub(crate) fn audience(issuer: &Issuer) -> Value {
     match issuer.audiences.as_slice() {
         [one] => json!(one),
         many => json!(many),
@@ -192,11 +230,13 @@ impl Engine {
     async fn grant(&self, issuer: &Issuer, request: &TokenRequest) -> OAuthResult<TokenResponse> {
         match request.grant_type.as_deref() {
             Some("client_credentials") => self.client_credentials(issuer, request).await,
+            Some("authorization_code") => self.authorization_code(issuer, request).await,
+            Some("refresh_token") => self.refresh(issuer, request).await,
             Some("password") => Err(OAuthError::unsupported_grant_type(
                 "The password grant is not supported: it would hand the user's password to the app.",
             )),
             Some(other) => Err(OAuthError::unsupported_grant_type(format!(
-                "`{other}` is not a grant type this server supports (client_credentials)."
+                "`{other}` is not a grant type this server supports (authorization_code, refresh_token, client_credentials)."
             ))),
             None => Err(OAuthError::invalid_request("`grant_type` is missing.")),
         }
@@ -259,7 +299,6 @@ impl Engine {
 
         let key = self.first_use(&client.client_id, &jti, expires_at)?;
         let now = self.now().timestamp();
-        let keys = self.tenant_signing_keys(&issuer.tenant_id).await?;
         let token_jti = random_token();
         let exp = now + BACKEND_TOKEN_LIFE;
         let claims = AccessClaims {
@@ -271,12 +310,11 @@ impl Engine {
             jti: token_jti.clone(),
             client_id: client.client_id.clone(),
             scope: granted.to_string(),
+            patient: None,
+            encounter: None,
+            fhir_user: None,
         };
-        let mut header = Header::new(ACCESS_ALG);
-        header.kid = Some(keys.access.kid.clone());
-        header.typ = Some("at+jwt".into());
-        let access_token = jsonwebtoken::encode(&header, &claims, &keys.access.encoding)
-            .map_err(|e| crate::EngineError::Unexpected(anyhow::anyhow!("signing a token: {e}")))?;
+        let access_token = self.sign_access(issuer, &claims).await?;
         self.record_assertion(UsedAssertion {
             id: key,
             expires_at,
@@ -288,6 +326,24 @@ impl Engine {
             token_type: "Bearer",
             expires_in: BACKEND_TOKEN_LIFE,
             scope: claims.scope,
+            refresh_token: None,
+            id_token: None,
+            context: TokenContext::default(),
+        })
+    }
+
+    /// An access token with these claims, signed by the tenant's key.
+    pub(crate) async fn sign_access(
+        &self,
+        issuer: &Issuer,
+        claims: &AccessClaims,
+    ) -> OAuthResult<String> {
+        let keys = self.tenant_signing_keys(&issuer.tenant_id).await?;
+        let mut header = Header::new(ACCESS_ALG);
+        header.kid = Some(keys.access.kid.clone());
+        header.typ = Some("at+jwt".into());
+        jsonwebtoken::encode(&header, claims, &keys.access.encoding).map_err(|e| {
+            crate::EngineError::Unexpected(anyhow::anyhow!("signing a token: {e}")).into()
         })
     }
 
@@ -407,7 +463,12 @@ impl Engine {
         Ok(())
     }
 
-    async fn revoke_jti(&self, tenant_id: &str, jti: &str, expires_at: i64) -> EngineResult<()> {
+    pub(crate) async fn revoke_jti(
+        &self,
+        tenant_id: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> EngineResult<()> {
         let at = DateTime::<Utc>::from_timestamp(expires_at, 0).unwrap_or_default();
         let backend = self.db().get_database_backend();
         let mut sql = crate::sql::Sql::new(backend);
@@ -534,18 +595,30 @@ impl Engine {
     /// RFC 7662: what a token is, or exactly `{"active": false}`.
     pub async fn introspect(&self, issuer: &Issuer, token: &str) -> EngineResult<Value> {
         Ok(match self.live_token(issuer, token).await? {
-            Some(c) => json!({
-                "active": true,
-                "scope": c.scope,
-                "client_id": c.client_id,
-                "token_type": "Bearer",
-                "exp": c.exp,
-                "iat": c.iat,
-                "iss": c.iss,
-                "sub": c.sub,
-                "aud": c.aud,
-                "jti": c.jti,
-            }),
+            Some(c) => {
+                let mut answer = json!({
+                    "active": true,
+                    "scope": c.scope,
+                    "client_id": c.client_id,
+                    "token_type": "Bearer",
+                    "exp": c.exp,
+                    "iat": c.iat,
+                    "iss": c.iss,
+                    "sub": c.sub,
+                    "aud": c.aud,
+                    "jti": c.jti,
+                });
+                for (name, value) in [
+                    ("patient", &c.patient),
+                    ("encounter", &c.encounter),
+                    ("fhirUser", &c.fhir_user),
+                ] {
+                    if let Some(value) = value {
+                        answer[name] = json!(value);
+                    }
+                }
+                answer
+            }
             None => json!({ "active": false }),
         })
     }
@@ -560,7 +633,8 @@ impl Engine {
         token: &str,
     ) -> OAuthResult<()> {
         let Some(claims) = self.live_token(issuer, token).await? else {
-            return Ok(());
+            // Not an access token: perhaps a refresh token.
+            return self.revoke_refresh_token(issuer, client_id, token).await;
         };
         if client_id.is_some_and(|id| id != claims.client_id) {
             return Err(OAuthError::invalid_request(

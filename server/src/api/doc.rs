@@ -48,6 +48,7 @@ pub struct ErrorBody {
         (name = "webhooks", description = "A tenant's webhook and its delivery log."),
         (name = "audit", description = "A tenant's audit log, as JSON or CSV."),
         (name = "registrations", description = "The EHR registry: what a tenant's authorization server must know, by tenant API key."),
+        (name = "launches", description = "EHR launch contexts for the built-in authorization server, by tenant API key."),
         (name = "meta", description = "This document."),
     ),
 )]

@@ -5,6 +5,7 @@ mod auth;
 mod doc;
 mod error;
 mod json;
+mod launches;
 mod publishers;
 mod registrations;
 mod tenant_context;
@@ -53,6 +54,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::webhook, tenants::set_webhook))
         .routes(routes!(registrations::list))
         .routes(routes!(registrations::get))
+        .routes(routes!(launches::create))
         .routes(routes!(apps::review_queue))
         .routes(routes!(apps::approve))
         .routes(routes!(apps::reject))

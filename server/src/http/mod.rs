@@ -1,6 +1,7 @@
 //! The HTTP surface: pages and forms (with sessions), the REST API (bearer
 //! tokens, no cookies), the built-in files and operations endpoints.
 
+mod authorize;
 mod console;
 mod forms;
 mod media;
@@ -161,6 +162,7 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/api/v1", any(crate::api::no_such_endpoint))
         .route("/api/v1/{*rest}", any(crate::api::no_such_endpoint))
         .merge(oauth::router())
+        .merge(authorize::router())
         .route("/media/{id}", get(media::serve))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
+use base64::Engine as _;
 use domain::TokenScope;
 use engine::authz::tokens::TokenRequest;
 use engine::authz::{discovery, Issuer, OAuthError};
@@ -172,11 +173,76 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthFor
 async fn token(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    OAuthForm(request): OAuthForm<TokenRequest>,
+    headers: HeaderMap,
+    OAuthForm(mut request): OAuthForm<TokenRequest>,
 ) -> Result<Response, Refusal> {
     let issuer = issuer(&state, &slug).await?;
-    let answer = state.engine.token(&issuer, &request).await?;
-    Ok((no_store(), Json(answer)).into_response())
+    let basic = with_basic(&headers, &mut request)?;
+    match state.engine.token(&issuer, &request).await {
+        Ok(answer) => Ok((no_store(), Json(answer)).into_response()),
+        Err(refusal) => {
+            let mut response = Refusal(refusal).into_response();
+            // RFC 6749 §5.2: a client that used HTTP Basic is told how to
+            // authenticate.
+            if basic && response.status() == StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"token\""),
+                );
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// Puts HTTP Basic client credentials (RFC 6749 §2.3.1: each part
+/// form-urlencoded) where the form would carry them; `true` when there
+/// were some.
+fn with_basic(headers: &HeaderMap, request: &mut TokenRequest) -> Result<bool, Refusal> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(false);
+    };
+    let text = value.to_str().unwrap_or_default();
+    let Some(encoded) = text
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, rest)| rest.trim())
+    else {
+        return Ok(false);
+    };
+    let refuse = |m: &str| Refusal(OAuthError::invalid_client(m.to_owned()));
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            refuse("The HTTP Basic credentials are not base64 of `client_id:client_secret`.")
+        })?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or_else(|| refuse("The HTTP Basic credentials are not `client_id:client_secret`."))?;
+    let (id, secret) = (form_decoded(id), form_decoded(secret));
+    if request.client_secret.is_some() {
+        return Err(Refusal(OAuthError::invalid_request(
+            "Send the client secret one way: HTTP Basic or the form, not both.",
+        )));
+    }
+    if request.client_id.as_deref().is_some_and(|c| c != id) {
+        return Err(refuse(
+            "`client_id` is not the client of the HTTP Basic credentials.",
+        ));
+    }
+    request.client_id = Some(id);
+    request.client_secret = Some(secret);
+    Ok(true)
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value.
+fn form_decoded(text: &str) -> String {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The tenant API key with `introspect` of this very tenant.
@@ -211,6 +277,8 @@ struct TokenForm {
     token_type_hint: Option<String>,
     client_assertion_type: Option<String>,
     client_assertion: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
 }
 
 fn the_token(form: &TokenForm) -> Result<&str, Refusal> {
@@ -234,8 +302,8 @@ async fn introspect(
     Ok((no_store(), Json(answer)).into_response())
 }
 
-/// RFC 7009: by the client the token was issued to (its signed JWT), or
-/// by the tenant's API key with `introspect`.
+/// RFC 7009: by the client the token was issued to (authenticated as at
+/// the token endpoint), or by the tenant's API key with `introspect`.
 async fn revoke(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -243,17 +311,21 @@ async fn revoke(
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Response, Refusal> {
     let issuer = issuer(&state, &slug).await?;
-    let client_id = if headers.contains_key(header::AUTHORIZATION) {
+    let client_id = if crate::api::bearer_token(&headers).is_some() {
         tenant_key(&state, &headers, &issuer).await?;
         None
     } else {
+        let mut credentials = TokenRequest {
+            client_assertion_type: form.client_assertion_type.clone(),
+            client_assertion: form.client_assertion.clone(),
+            client_id: form.client_id.clone(),
+            client_secret: form.client_secret.clone(),
+            ..TokenRequest::default()
+        };
+        with_basic(&headers, &mut credentials)?;
         let client = state
             .engine
-            .authenticate_client(
-                &issuer,
-                form.client_assertion_type.as_deref(),
-                form.client_assertion.as_deref(),
-            )
+            .authenticate_token_client(&issuer, &credentials)
             .await?;
         Some(client.client_id.clone())
     };

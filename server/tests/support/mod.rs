@@ -429,6 +429,42 @@ impl TestApp {
         self.token(&admin, &["tenant-admin"]).await
     }
 
+    /// [`Self::tenant_with_admin`], with `fhir` as the tenant's FHIR base
+    /// URL (the `aud` of its tokens).
+    pub async fn tenant_with_fhir_server(&self, slug: &str, name: &str, fhir: &str) -> String {
+        let admin = self.tenant_with_admin(slug, name).await;
+        let (status, body) = self
+            .api(
+                reqwest::Method::PUT,
+                &format!("/api/v1/tenants/{slug}"),
+                Some(&admin),
+                Some(serde_json::json!({"name": name, "fhir_base_urls": [fhir]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        admin
+    }
+
+    /// Installs `app` in `tenant` with `scope` granted: the install.
+    pub async fn install(
+        &self,
+        admin: &str,
+        tenant: &str,
+        app: &str,
+        scope: &str,
+    ) -> serde_json::Value {
+        let (status, install) = self
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/tenants/{tenant}/installs"),
+                Some(admin),
+                Some(serde_json::json!({"app": app, "scope": scope})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{install}");
+        install
+    }
+
     /// A personal access token of `account` with `scopes`.
     pub async fn token(&self, account: &engine::accounts::Account, scopes: &[&str]) -> String {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();

@@ -1,0 +1,678 @@
+//! The token endpoint's user grants: `authorization_code` (with PKCE) and
+//! `refresh_token`, and how their clients authenticate — public clients
+//! by `client_id` alone, symmetric ones by their secret (HTTP Basic or the
+//! form; the previous secret too, in its grace period), asymmetric ones
+//! by a signed JWT.
+//!
+//! A code is good once: a second exchange revokes the access token and
+//! every refresh token the first one got. Refresh tokens rotate on every
+//! use; an old one coming back revokes its whole family. A refresh can
+//! keep or narrow the scope, never widen it, and never beyond what the
+//! install grants now.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use domain::{ScopeSet, SmartScope};
+use jsonwebtoken::Header;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::authorize::{Grant, Pending};
+use super::client::Client;
+use super::keys::ID_TOKEN_ALG;
+use super::tokens::{audience, AccessClaims, TokenContext, TokenRequest, TokenResponse};
+use super::{Issuer, OAuthError, OAuthResult};
+use crate::entity::{authorizations, refresh_tokens};
+use crate::secret::{new_id, random_token, token_hash};
+use crate::{Engine, EngineError, EngineResult};
+
+/// How long a user's access token lives.
+pub const ACCESS_TOKEN_LIFE: i64 = 3600;
+/// How long a refresh token for `offline_access` lives (from its issue).
+const OFFLINE_LIFE: Duration = Duration::days(90);
+/// How long the refresh tokens of `online_access` live, counted from the
+/// sign-in (rotation does not extend it).
+const ONLINE_LIFE: Duration = Duration::hours(8);
+
+const CODE_REUSED: &str =
+    "The code was used before: the tokens it was exchanged for are revoked now.";
+const REFRESH_REUSED: &str =
+    "The refresh token was used before: every token of its grant is revoked now. Sign in again.";
+
+/// What a code was exchanged for, to revoke if it comes again.
+#[derive(Debug, Serialize, Deserialize)]
+struct Issued {
+    jti: String,
+    exp: i64,
+    family: Option<String>,
+}
+
+/// A PKCE code verifier: 43–128 characters of `[A-Za-z0-9-._~]` (RFC 7636 §4.1).
+fn is_code_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'))
+}
+
+fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn unexpected(what: &str, e: impl std::fmt::Display) -> OAuthError {
+    EngineError::Unexpected(anyhow::anyhow!("{what}: {e}")).into()
+}
+
+fn when(timestamp: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(timestamp, 0).unwrap_or_default()
+}
+
+/// The claims of an id token (OpenID Connect Core §2, SMART's `fhirUser`).
+#[derive(Serialize)]
+struct IdClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    #[serde(rename = "fhirUser", skip_serializing_if = "Option::is_none")]
+    fhir_user: Option<&'a str>,
+}
+
+/// The `fhirUser` URL of an end user: absolute, under the tenant's first
+/// FHIR server.
+fn fhir_user_url(issuer: &Issuer, fhir_user: &str) -> String {
+    match issuer.audiences.first() {
+        Some(base) => format!("{}/{fhir_user}", base.trim_end_matches('/')),
+        None => fhir_user.to_owned(),
+    }
+}
+
+impl Engine {
+    /// The client of a code or refresh request, authenticated by the means
+    /// it registered.
+    pub async fn authenticate_token_client(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+    ) -> OAuthResult<Arc<Client>> {
+        if request.client_assertion.is_some() || request.client_assertion_type.is_some() {
+            let client = self
+                .authenticate_client(
+                    issuer,
+                    request.client_assertion_type.as_deref(),
+                    request.client_assertion.as_deref(),
+                )
+                .await?;
+            if request
+                .client_id
+                .as_deref()
+                .is_some_and(|id| id != client.client_id)
+            {
+                return Err(OAuthError::invalid_client(
+                    "`client_id` is not the client the assertion is from.",
+                ));
+            }
+            return Ok(client);
+        }
+        let client_id = request
+            .client_id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                OAuthError::invalid_client(
+                    "Say which client you are: `client_id` (public clients), HTTP Basic or `client_secret_post` (with a secret), or a signed JWT.",
+                )
+            })?;
+        let client = self.active_client(issuer, client_id).await?;
+        match client.auth_method.as_str() {
+            "none" => {
+                if request.client_secret.is_some() {
+                    return Err(OAuthError::invalid_client(
+                        "This is a public client: it has no secret to send.",
+                    ));
+                }
+            }
+            "client_secret_basic" | "client_secret_post" => {
+                let secret = request
+                    .client_secret
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| {
+                        OAuthError::invalid_client(
+                            "This client authenticates with its secret: HTTP Basic or `client_secret`.",
+                        )
+                    })?;
+                if !self.verify_client_secret(&client.client_id, secret).await? {
+                    return Err(OAuthError::invalid_client("The client secret is wrong."));
+                }
+            }
+            _ => {
+                return Err(OAuthError::invalid_client(
+                    "This client authenticates with a signed JWT (`private_key_jwt`).",
+                ))
+            }
+        }
+        Ok(client)
+    }
+
+    /// `grant_type=authorization_code`.
+    pub(crate) async fn authorization_code(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        let client = self.authenticate_token_client(issuer, request).await?;
+        if !client.grant_types.iter().any(|g| g == "authorization_code") {
+            return Err(OAuthError::unauthorized_client(
+                "This client is not registered for the authorization code grant.",
+            ));
+        }
+        let code = request
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("`code` is missing."))?;
+        let row = authorizations::Entity::find()
+            .filter(authorizations::Column::CodeHash.eq(token_hash(code)))
+            .filter(authorizations::Column::TenantId.eq(issuer.tenant_id.as_str()))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| OAuthError::invalid_grant("The code is unknown."))?;
+        if row.client_id != client.client_id {
+            return Err(OAuthError::invalid_grant(
+                "The code was issued to another client.",
+            ));
+        }
+        if row.used_at.is_some() {
+            self.revoke_issued(issuer, &row).await?;
+            return Err(OAuthError::invalid_grant(CODE_REUSED));
+        }
+        if row.expires_at <= self.now() {
+            return Err(OAuthError::invalid_grant(
+                "The code has expired (codes are good for 60 seconds).",
+            ));
+        }
+        let pending: Pending =
+            serde_json::from_str(&row.request).map_err(|e| unexpected("a stored request", e))?;
+        let redirect_uri = request
+            .redirect_uri
+            .as_deref()
+            .ok_or_else(|| OAuthError::invalid_request("`redirect_uri` is missing."))?;
+        if pending.redirect_uri != redirect_uri {
+            return Err(OAuthError::invalid_grant(
+                "`redirect_uri` is not the one the code was requested with.",
+            ));
+        }
+        let verifier = request
+            .code_verifier
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("PKCE `code_verifier` is missing."))?;
+        if !is_code_verifier(verifier) {
+            return Err(OAuthError::invalid_request(
+                "`code_verifier` must be 43–128 characters of letters, digits, `-`, `.`, `_` or `~`.",
+            ));
+        }
+        if !crate::secret::constant_time_eq(&pending.code_challenge, &s256(verifier)) {
+            return Err(OAuthError::invalid_grant(
+                "`code_verifier` does not match the `code_challenge` of the request.",
+            ));
+        }
+        let grant: Grant = row
+            .grant
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| unexpected("a stored grant", e))?
+            .ok_or_else(|| OAuthError::invalid_grant("The code is unknown."))?;
+        // What the install grants now, if the tenant narrowed it meanwhile.
+        let scope = self.current_scope(&client, &grant.scope)?;
+
+        let now = self.now().timestamp();
+        let jti = random_token();
+        let exp = now + ACCESS_TOKEN_LIFE;
+        let refresh = refresh_life(&scope, self.now(), when(grant.auth_time));
+        let family = refresh.map(|_| new_id("rtf"));
+        let issued = serde_json::to_string(&Issued {
+            jti: jti.clone(),
+            exp,
+            family: family.clone(),
+        })
+        .map_err(|e| unexpected("serialising", e))?;
+        let txn = self.db().begin().await?;
+        let used = authorizations::Entity::update_many()
+            .col_expr(authorizations::Column::UsedAt, Expr::value(self.now()))
+            .col_expr(authorizations::Column::Issued, Expr::value(issued))
+            .filter(authorizations::Column::Id.eq(row.id.clone()))
+            .filter(authorizations::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if used.rows_affected != 1 {
+            drop(txn);
+            self.revoke_issued(issuer, &row).await?;
+            return Err(OAuthError::invalid_grant(CODE_REUSED));
+        }
+        let grant = Grant {
+            scope: scope.to_string(),
+            ..grant
+        };
+        let refresh_token = match (family, refresh) {
+            (Some(family), Some(expires_at)) => Some(
+                self.store_refresh(
+                    &txn,
+                    issuer,
+                    &client,
+                    &family,
+                    &grant,
+                    (&jti, exp),
+                    expires_at,
+                )
+                .await?,
+            ),
+            _ => None,
+        };
+        txn.commit().await?;
+        let id_token = if scope.scopes().contains(&SmartScope::OpenId) {
+            Some(self.id_token(issuer, &client, &grant, &scope).await?)
+        } else {
+            None
+        };
+        self.user_tokens(
+            issuer,
+            &client,
+            &grant,
+            &scope,
+            (jti, exp),
+            refresh_token,
+            id_token,
+        )
+        .await
+    }
+
+    /// `grant_type=refresh_token`.
+    pub(crate) async fn refresh(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        let client = self.authenticate_token_client(issuer, request).await?;
+        let token = request
+            .refresh_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("`refresh_token` is missing."))?;
+        let row = refresh_tokens::Entity::find_by_id(token_hash(token))
+            .filter(refresh_tokens::Column::TenantId.eq(issuer.tenant_id.as_str()))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| OAuthError::invalid_grant("The refresh token is unknown."))?;
+        if row.client_id != client.client_id {
+            return Err(OAuthError::invalid_grant(
+                "The refresh token was issued to another client.",
+            ));
+        }
+        if row.revoked_at.is_some() {
+            return Err(OAuthError::invalid_grant(
+                "The refresh token has been revoked. Sign in again.",
+            ));
+        }
+        if row.used_at.is_some() {
+            self.revoke_family(&issuer.tenant_id, &row.family_id)
+                .await?;
+            return Err(OAuthError::invalid_grant(REFRESH_REUSED));
+        }
+        if row.expires_at <= self.now() {
+            return Err(OAuthError::invalid_grant(
+                "The refresh token has expired. Sign in again.",
+            ));
+        }
+        let grant: Grant =
+            serde_json::from_str(&row.grant).map_err(|e| unexpected("a stored grant", e))?;
+        let held = ScopeSet::parse(&grant.scope).map_err(|e| unexpected("a stored scope", e))?;
+        let asked = match request
+            .scope
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => held.clone(),
+            Some(text) => {
+                let asked =
+                    ScopeSet::parse(text).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+                let beyond = asked.not_covered_by(&held);
+                if !beyond.is_empty() {
+                    let names: Vec<String> = beyond.iter().map(|s| s.to_string()).collect();
+                    return Err(OAuthError::invalid_scope(format!(
+                        "A refresh can keep or narrow the scope, not widen it: {} was not granted.",
+                        names.join(", ")
+                    )));
+                }
+                asked
+            }
+        };
+        let scope = self.current_scope(&client, &asked.to_string())?;
+
+        let now = self.now().timestamp();
+        let jti = random_token();
+        let exp = now + ACCESS_TOKEN_LIFE;
+        let txn = self.db().begin().await?;
+        let used = refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::UsedAt, Expr::value(self.now()))
+            .filter(refresh_tokens::Column::Id.eq(row.id.clone()))
+            .filter(refresh_tokens::Column::UsedAt.is_null())
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if used.rows_affected != 1 {
+            drop(txn);
+            self.revoke_family(&issuer.tenant_id, &row.family_id)
+                .await?;
+            return Err(OAuthError::invalid_grant(REFRESH_REUSED));
+        }
+        let grant = Grant {
+            scope: scope.to_string(),
+            nonce: None,
+            ..grant
+        };
+        let refresh_token = match refresh_life(&scope, self.now(), when(grant.auth_time)) {
+            Some(expires_at) => Some(
+                self.store_refresh(
+                    &txn,
+                    issuer,
+                    &client,
+                    &row.family_id,
+                    &grant,
+                    (&jti, exp),
+                    expires_at,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        txn.commit().await?;
+        self.user_tokens(
+            issuer,
+            &client,
+            &grant,
+            &scope,
+            (jti, exp),
+            refresh_token,
+            None,
+        )
+        .await
+    }
+
+    /// `scope` cut to what the install grants now; nothing left is refused.
+    fn current_scope(&self, client: &Client, scope: &str) -> OAuthResult<ScopeSet> {
+        let scope = ScopeSet::parse(scope)
+            .map_err(|e| OAuthError::invalid_scope(e.to_string()))?
+            .intersect(&client.granted);
+        if scope.is_empty() {
+            return Err(OAuthError::invalid_scope(
+                "The tenant no longer grants any of these scopes.",
+            ));
+        }
+        Ok(scope)
+    }
+
+    /// The answer of a user grant: a signed access token with the
+    /// context, and whatever refresh and id token came with it.
+    #[allow(clippy::too_many_arguments)]
+    async fn user_tokens(
+        &self,
+        issuer: &Issuer,
+        client: &Client,
+        grant: &Grant,
+        scope: &ScopeSet,
+        (jti, exp): (String, i64),
+        refresh_token: Option<String>,
+        id_token: Option<String>,
+    ) -> OAuthResult<TokenResponse> {
+        let context = &grant.context;
+        let claims = AccessClaims {
+            iss: issuer.url.clone(),
+            sub: grant.user_id.clone(),
+            aud: audience(issuer),
+            exp,
+            iat: self.now().timestamp(),
+            jti,
+            client_id: client.client_id.clone(),
+            scope: scope.to_string(),
+            patient: context.patient.clone(),
+            encounter: context.encounter.clone(),
+            fhir_user: Some(fhir_user_url(issuer, &grant.fhir_user)),
+        };
+        let access_token = self.sign_access(issuer, &claims).await?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_LIFE,
+            scope: claims.scope,
+            refresh_token,
+            id_token,
+            context: TokenContext {
+                patient: context.patient.clone(),
+                encounter: context.encounter.clone(),
+                need_patient_banner: context.need_patient_banner,
+                smart_style_url: context.smart_style_url.clone(),
+                fhir_context: context.fhir_context.clone(),
+            },
+        })
+    }
+
+    /// An RS256 id token (OpenID Connect), with `fhirUser` when the
+    /// `fhirUser` scope was granted.
+    async fn id_token(
+        &self,
+        issuer: &Issuer,
+        client: &Client,
+        grant: &Grant,
+        scope: &ScopeSet,
+    ) -> OAuthResult<String> {
+        let keys = self.tenant_signing_keys(&issuer.tenant_id).await?;
+        let now = self.now().timestamp();
+        let fhir_user = scope
+            .scopes()
+            .contains(&SmartScope::FhirUser)
+            .then(|| fhir_user_url(issuer, &grant.fhir_user));
+        let claims = IdClaims {
+            iss: &issuer.url,
+            sub: &grant.user_id,
+            aud: &client.client_id,
+            exp: now + ACCESS_TOKEN_LIFE,
+            iat: now,
+            auth_time: grant.auth_time,
+            nonce: grant.nonce.as_deref(),
+            fhir_user: fhir_user.as_deref(),
+        };
+        let mut header = Header::new(ID_TOKEN_ALG);
+        header.kid = Some(keys.id_token.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &keys.id_token.encoding)
+            .map_err(|e| unexpected("signing an id token", e))
+    }
+
+    /// Stores a new refresh token of `family` and returns it.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_refresh<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        issuer: &Issuer,
+        client: &Client,
+        family: &str,
+        grant: &Grant,
+        (access_jti, access_exp): (&str, i64),
+        expires_at: DateTime<Utc>,
+    ) -> OAuthResult<String> {
+        let token = random_token();
+        refresh_tokens::ActiveModel {
+            id: Set(token_hash(&token)),
+            family_id: Set(family.to_owned()),
+            tenant_id: Set(issuer.tenant_id.clone()),
+            client_id: Set(client.client_id.clone()),
+            grant: Set(serde_json::to_string(grant).map_err(|e| unexpected("serialising", e))?),
+            access_jti: Set(access_jti.to_owned()),
+            access_expires_at: Set(when(access_exp)),
+            expires_at: Set(expires_at),
+            used_at: Set(None),
+            revoked_at: Set(None),
+            created_at: Set(self.now()),
+        }
+        .insert(db)
+        .await?;
+        Ok(token)
+    }
+
+    /// Revokes what a code was exchanged for.
+    async fn revoke_issued(
+        &self,
+        issuer: &Issuer,
+        row: &authorizations::Model,
+    ) -> EngineResult<()> {
+        let Some(issued) = row.issued.as_deref() else {
+            return Ok(());
+        };
+        let issued: Issued = serde_json::from_str(issued)
+            .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored issue: {e}")))?;
+        tracing::warn!(tenant = %issuer.slug, "a code was used twice; what it was exchanged for is revoked");
+        self.revoke_jti(&issuer.tenant_id, &issued.jti, issued.exp)
+            .await?;
+        if let Some(family) = &issued.family {
+            self.revoke_family(&issuer.tenant_id, family).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes every refresh token of a family and the live access tokens
+    /// issued beside them.
+    async fn revoke_family(&self, tenant_id: &str, family: &str) -> EngineResult<()> {
+        let now = self.now();
+        let members = refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::FamilyId.eq(family))
+            .filter(refresh_tokens::Column::TenantId.eq(tenant_id))
+            .all(self.db())
+            .await?;
+        refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+            .filter(refresh_tokens::Column::FamilyId.eq(family))
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .exec(self.db())
+            .await?;
+        for member in members.iter().filter(|m| m.access_expires_at > now) {
+            self.revoke_jti(
+                tenant_id,
+                &member.access_jti,
+                member.access_expires_at.timestamp(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// RFC 7009 for a refresh token: its family is revoked. A token that
+    /// is no refresh token of this tenant is ignored.
+    pub(crate) async fn revoke_refresh_token(
+        &self,
+        issuer: &Issuer,
+        client_id: Option<&str>,
+        token: &str,
+    ) -> OAuthResult<()> {
+        let Some(row) = refresh_tokens::Entity::find_by_id(token_hash(token))
+            .filter(refresh_tokens::Column::TenantId.eq(issuer.tenant_id.as_str()))
+            .one(self.db())
+            .await?
+        else {
+            return Ok(());
+        };
+        if client_id.is_some_and(|id| id != row.client_id) {
+            return Err(OAuthError::invalid_request(
+                "The token was not issued to this client.",
+            ));
+        }
+        if row.revoked_at.is_some() {
+            return Ok(());
+        }
+        self.revoke_family(&issuer.tenant_id, &row.family_id)
+            .await?;
+        if let Ok(client) = self.client(issuer, &row.client_id).await {
+            crate::audit::record(
+                self.db(),
+                self.now(),
+                crate::audit::Event::in_tenant(
+                    None,
+                    &issuer.tenant_id,
+                    "token.revoked",
+                    ("install", &client.install_id),
+                    json!({ "client_id": row.client_id, "token": "refresh", "by": if client_id.is_some() { "client" } else { "API key" } }),
+                ),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Until when a refresh token issued now may be used, or `None` when the
+/// grant has no refresh (neither `offline_access` nor `online_access`).
+fn refresh_life(
+    scope: &ScopeSet,
+    now: DateTime<Utc>,
+    signed_in: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let scopes = scope.scopes();
+    if scopes.contains(&SmartScope::OfflineAccess) {
+        Some(now + OFFLINE_LIFE)
+    } else if scopes.contains(&SmartScope::OnlineAccess) {
+        Some(signed_in + ONLINE_LIFE).filter(|until| *until > now)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_verifiers_and_s256() {
+        // RFC 7636 appendix B.
+        assert_eq!(
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert!(is_code_verifier(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        ));
+        assert!(!is_code_verifier("too-short"));
+        assert!(!is_code_verifier(&"a".repeat(129)));
+        assert!(!is_code_verifier(&format!("{}+", "a".repeat(43))));
+    }
+
+    #[test]
+    fn refresh_follows_offline_and_online_access() {
+        let now = Utc::now();
+        let set = |s: &str| ScopeSet::parse(s).unwrap();
+        assert_eq!(refresh_life(&set("openid"), now, now), None);
+        assert_eq!(
+            refresh_life(&set("offline_access"), now, now),
+            Some(now + OFFLINE_LIFE)
+        );
+        assert_eq!(
+            refresh_life(&set("online_access"), now, now),
+            Some(now + ONLINE_LIFE)
+        );
+        assert_eq!(
+            refresh_life(&set("online_access"), now, now - ONLINE_LIFE),
+            None
+        );
+    }
+}
