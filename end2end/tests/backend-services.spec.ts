@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import * as oidc from "openid-client";
-import { hydrated, logIn } from "./support";
+import { developerApi } from "./support";
 
 // A backend service registered by its developer, installed in the
 // publisher's sandbox, gets a token from the sandbox's authorization
@@ -8,14 +8,7 @@ import { hydrated, logIn } from "./support";
 // discovers the server, signs its own client assertion and checks the
 // answers itself.
 test("a backend service gets a token through openid-client with private_key_jwt", async ({ page, request, baseURL }) => {
-  await logIn(page, "developer@sidecar.test", "demo-developer-pivot-42", "/account");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("backend services e2e");
-  await page.getByLabel(/publisher — register/).check();
-  await page.getByLabel(/tenant-admin — manage/).check();
-  await page.getByRole("button", { name: "Create token" }).click();
-  const token = (await page.getByTestId("new-token").textContent())!.trim();
-  const api = { Authorization: `Bearer ${token}` };
+  const api = await developerApi(page, "backend services e2e");
 
   // The service's key pair; only the public half is registered.
   const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, true, ["sign", "verify"])) as CryptoKeyPair;

@@ -49,3 +49,18 @@ export async function logIn(page: Page, email: string, password: string, next: s
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(new RegExp(`${next}$`));
 }
+
+/**
+ * A personal access token of the demo developer (scopes `publisher` and
+ * `tenant-admin`), made on the account page; the headers that send it.
+ */
+export async function developerApi(page: Page, name: string): Promise<Record<string, string>> {
+  await logIn(page, "developer@sidecar.test", "demo-developer-pivot-42", "/account");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel(/publisher — register/).check();
+  await page.getByLabel(/tenant-admin — manage/).check();
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  return { Authorization: `Bearer ${token}` };
+}

@@ -1,5 +1,6 @@
-//! Demo data for a fresh installation: one account per role, a publisher and
-//! a tenant. Idempotent: running it again resets the demo passwords.
+//! Demo data for a fresh installation: one account per role, a publisher,
+//! a tenant and two end users of its authorization server. Idempotent:
+//! running it again resets the demo account passwords.
 
 use domain::PlatformRole;
 
@@ -34,6 +35,28 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         role: "tenant admin (demo-health)",
         email: "tenant-admin@sidecar.test",
         password: "demo-tenant-harbor-42",
+    },
+];
+
+/// An end user of the demo tenant's authorization server, for printing.
+#[derive(Debug, Clone)]
+pub struct DemoEndUser {
+    pub username: &'static str,
+    pub fhir_user: &'static str,
+    pub password: &'static str,
+}
+
+/// Who signs in when an app launches against `demo-health`.
+pub const DEMO_END_USERS: &[DemoEndUser] = &[
+    DemoEndUser {
+        username: "dr.rivera",
+        fhir_user: "Practitioner/demo-practitioner-1",
+        password: "demo-clinician-meadow-42",
+    },
+    DemoEndUser {
+        username: "sam.lee",
+        fhir_user: "Patient/demo-patient-1",
+        password: "demo-patient-harbour-42",
     },
 ];
 
@@ -160,6 +183,18 @@ impl Engine {
             | Ok(TenantAdmin::Invited(_))
             | Err(EngineError::Conflict { .. }) => {}
             Err(e) => return Err(e),
+        }
+        if let Some(admin) = accounts.get(3) {
+            let tenant = self.tenant(admin, "demo-health").await?;
+            for user in DEMO_END_USERS {
+                match self
+                    .create_tenant_user(&tenant, user.username, user.password, user.fhir_user)
+                    .await
+                {
+                    Ok(_) | Err(EngineError::Conflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
         }
         Ok(DEMO_ACCOUNTS)
     }

@@ -204,6 +204,13 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             for a in accounts {
                 println!("  {:<30} {:<28} password: {}", a.role, a.email, a.password);
             }
+            println!("Apps launched against demo-health sign in as its end users:");
+            for u in engine::seed::DEMO_END_USERS {
+                println!(
+                    "  {:<30} {:<34} password: {}",
+                    u.username, u.fhir_user, u.password
+                );
+            }
         }
     }
     Ok(())
