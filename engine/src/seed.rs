@@ -1,6 +1,7 @@
 //! Demo data for a fresh installation: one account per role, a publisher,
 //! a tenant and two end users of its authorization server. Idempotent:
-//! running it again resets the demo account passwords.
+//! running it again resets the demo accounts' passwords (end users that
+//! exist already are left as they are).
 
 use domain::PlatformRole;
 

@@ -404,17 +404,35 @@ async fn a_patient_signs_in_and_the_app_gets_tokens_for_exactly_that_grant() {
     assert_ne!(first, second);
     let second_access = refreshed["access_token"].as_str().unwrap().to_owned();
 
+    // Narrowing the access token's scope does not narrow the grant: the
+    // next refresh token still holds all of it.
+    let (status, narrowed) =
+        refresh_grant(&app, &w.charts, &second, Some("patient/Observation.rs")).await;
+    assert_eq!(status, StatusCode::OK, "{narrowed}");
+    assert_eq!(narrowed["scope"], "patient/Observation.rs");
+    let third = narrowed["refresh_token"].as_str().unwrap().to_owned();
+    let (status, whole) = refresh_grant(&app, &w.charts, &third, None).await;
+    assert_eq!(status, StatusCode::OK, "{whole}");
+    assert_eq!(
+        whole["scope"],
+        "launch/patient openid fhirUser offline_access patient/Observation.rs"
+    );
+    let latest = whole["refresh_token"].as_str().unwrap().to_owned();
+    let latest_access = whole["access_token"].as_str().unwrap().to_owned();
+
     // The first one again: the whole family is revoked.
     let (status, reused) = refresh_grant(&app, &w.charts, &first, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(reused["error"], "invalid_grant");
     assert!(reused.get("access_token").is_none());
-    let (status, after) = refresh_grant(&app, &w.charts, &second, None).await;
+    let (status, after) = refresh_grant(&app, &w.charts, &latest, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{after}");
-    assert_eq!(
-        introspect(&app, &w.ehr_key, &second_access).await,
-        json!({"active": false})
-    );
+    for token in [&second_access, &latest_access] {
+        assert_eq!(
+            introspect(&app, &w.ehr_key, token).await,
+            json!({"active": false})
+        );
+    }
     assert_eq!(
         introspect(&app, &w.ehr_key, access).await,
         json!({"active": false})
@@ -540,6 +558,12 @@ async fn authorize_sends_refusals_back_to_the_app_with_state_and_iss() {
         assert_eq!(params["iss"], app.url("/t/north"));
         assert!(!params.contains_key("code"));
     }
+    // Without `state` the refusal has none to echo.
+    let page = authorize(&app, &request(&w.charts, &[("state", None)])).await;
+    let params = redirect_params(&page);
+    assert_eq!(params["error"], "invalid_request");
+    assert!(!params.contains_key("state") && !params.contains_key("code"));
+
     // The issuer itself is a fine `aud` too, with or without a trailing slash.
     for aud in [app.url("/t/north"), format!("{FHIR}/")] {
         let page = authorize(&app, &request(&w.charts, &[("aud", Some(&aud))])).await;
@@ -787,6 +811,17 @@ async fn an_ehr_launch_carries_its_context_once() {
     app.clock.advance(chrono::Duration::seconds(301));
     assert_eq!(error_for(stale["launch"].clone()).await, "invalid_request");
 
+    // A patient signs in only to their own launch.
+    let (_, theirs) = launch(json!({"client_id": w.charts, "patient": "999"})).await;
+    let change = [
+        ("scope", Some("launch patient/Observation.rs")),
+        ("launch", theirs["launch"].as_str()),
+    ];
+    let page = authorize(&app, &request(&w.charts, &change)).await;
+    sign_in(&app, &page, "pat.jones")
+        .await
+        .assert_contains("This launch is for another patient.");
+
     // Bad launch requests change nothing and say why.
     for (body, status, field) in [
         (
@@ -868,12 +903,28 @@ async fn a_practitioner_chooses_the_patient_of_a_standalone_launch() {
     let bad = decide(&app, &empty, "allow", Some("Patient/123")).await;
     bad.assert_contains("A patient id is");
     let back = decide(&app, &bad, "allow", Some("456")).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
     let code = redirect_params(&back)["code"].clone();
     let (status, tokens) = exchange(&app, &w.charts, &code).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(tokens["patient"], "456");
     let id = id_token_claims(&app, tokens["id_token"].as_str().unwrap(), &w.charts).await;
     assert_eq!(id["fhirUser"], format!("{FHIR}/Practitioner/9"));
+
+    // A related person cannot choose a patient (their links are not known).
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/north/users",
+            Some(&w.admin),
+            Some(json!({"username": "kin.jones", "password": USER_PASSWORD, "fhir_user": "RelatedPerson/5"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let page = authorize(&app, &request(&w.charts, &[])).await;
+    sign_in(&app, &page, "kin.jones")
+        .await
+        .assert_contains("This app needs a patient");
 }
 
 #[tokio::test]

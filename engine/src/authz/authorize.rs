@@ -24,7 +24,7 @@ use super::launch::{is_fhir_id, LaunchContext};
 use super::Issuer;
 use crate::entity::{authorizations, tenant_users};
 use crate::secret::{random_token, token_hash};
-use crate::throttle::ACCOUNT_POLICY;
+use crate::throttle::{ACCOUNT_POLICY, ADDRESS_POLICY};
 use crate::{audit, password, Engine, EngineError, EngineResult};
 
 /// How long a person has to sign in and decide.
@@ -74,6 +74,27 @@ pub struct Interaction {
     pub step: Step,
 }
 
+impl Interaction {
+    fn new(
+        issuer: &Issuer,
+        handle: &str,
+        client: &Client,
+        pending: &Pending,
+        step: Step,
+    ) -> Box<Self> {
+        Box::new(Self {
+            handle: handle.to_owned(),
+            tenant_name: issuer.name.clone(),
+            client_name: client.client_name.clone(),
+            redirect_origin: origin(&pending.redirect_uri),
+            scopes: ScopeSet::parse(&pending.scope)
+                .map(|s| describe(&s))
+                .unwrap_or_default(),
+            step,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub enum Step {
     SignIn {
@@ -110,6 +131,10 @@ pub(crate) struct Pending {
     /// The launch this is for (its stored id), used up at consent.
     launch: Option<String>,
     context: LaunchContext,
+    /// When the end user signed in (seconds), for the id token's
+    /// `auth_time`.
+    #[serde(default)]
+    signed_in_at: Option<i64>,
 }
 
 /// What the person consented to, carried by the code and then by the
@@ -166,10 +191,14 @@ fn error_redirect(
     redirect(pending_uri, &params)
 }
 
+/// What a page's `form-action` must allow for the redirect to `uri`: its
+/// origin, or for a native app's private-use scheme the scheme.
 fn origin(uri: &str) -> String {
-    url::Url::parse(uri)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default()
+    match url::Url::parse(uri) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.origin().ascii_serialization(),
+        Ok(u) => format!("{}:", u.scheme()),
+        Err(_) => String::new(),
+    }
 }
 
 /// A PKCE S256 challenge: 43 base64url characters (a SHA-256).
@@ -192,6 +221,47 @@ fn wants_patient(scope: &ScopeSet) -> bool {
         SmartScope::Clinical(c) => c.context == ScopeContext::Patient,
         _ => false,
     })
+}
+
+/// May this user choose the patient of a standalone launch? Clinicians
+/// only: a patient is their own context, and a related person's links to
+/// patients are not known here.
+fn chooses_patient(fhir_user: &str) -> bool {
+    fhir_user.starts_with("Practitioner/") || fhir_user.starts_with("PractitionerRole/")
+}
+
+/// Why this end user may not go on with the request, if they may not: a
+/// launch made for someone else, a patient signing in to another
+/// patient's launch, or a patient context nobody can give them.
+fn who_may_not_sign_in(pending: &Pending, fhir_user: &str) -> Option<String> {
+    let context = &pending.context;
+    if let Some(wanted) = &context.fhir_user {
+        if wanted != fhir_user {
+            return Some(format!(
+                "This launch was made for {wanted}. Sign in as that user."
+            ));
+        }
+    }
+    if let (Some(own), Some(patient)) = (fhir_user.strip_prefix("Patient/"), &context.patient) {
+        if own != patient {
+            return Some(
+                "This launch is for another patient. Sign in as that patient, or as a clinician."
+                    .into(),
+            );
+        }
+    }
+    let wants = ScopeSet::parse(&pending.scope).is_ok_and(|s| wants_patient(&s));
+    if wants
+        && context.patient.is_none()
+        && !fhir_user.starts_with("Patient/")
+        && !chooses_patient(fhir_user)
+    {
+        return Some(
+            "This app needs a patient: sign in as the patient, or as a clinician who chooses one."
+                .into(),
+        );
+    }
+    None
 }
 
 fn describe(scope: &ScopeSet) -> Vec<(String, String)> {
@@ -275,6 +345,12 @@ fn check_request(
                 ));
             }
         }
+    }
+    if params.state.as_deref().is_none_or(str::is_empty) {
+        return Err(to_app(
+            "invalid_request",
+            "`state` is missing: send a fresh random value and check it when the answer comes back.",
+        ));
     }
     if params.state.as_deref().is_some_and(|s| s.len() > 1024)
         || params.nonce.as_deref().is_some_and(|n| n.len() > 255)
@@ -385,6 +461,7 @@ impl Engine {
             nonce: params.nonce.clone(),
             launch,
             context,
+            signed_in_at: None,
         };
         let handle = random_token();
         let now = self.now();
@@ -404,59 +481,60 @@ impl Engine {
         .insert(self.db())
         .await?;
         self.sweep_authorizations().await;
-        Ok(Outcome::Show(Box::new(Interaction {
-            handle,
-            tenant_name: issuer.name.clone(),
-            client_name: client.client_name.clone(),
-            redirect_origin: origin(redirect_uri),
-            scopes: describe(&scope),
-            step: Step::SignIn {
+        Ok(Outcome::Show(Interaction::new(
+            issuer,
+            &handle,
+            &client,
+            &pending,
+            Step::SignIn {
                 username: String::new(),
                 error: None,
             },
-        })))
+        )))
     }
 
     /// The sign-in step: the tenant's end user and password. Failures are
-    /// throttled per username.
+    /// throttled per username and per client address (`from`).
     pub async fn authorization_sign_in(
         &self,
         issuer: &Issuer,
         handle: &str,
         username: &str,
         password_text: &str,
+        from: &str,
     ) -> EngineResult<Outcome> {
-        let Some((row, pending, client)) = self.interaction(issuer, handle).await? else {
+        let Some((row, mut pending, client)) = self.interaction(issuer, handle).await? else {
             return Ok(expired());
         };
         let username = username.trim().to_lowercase();
-        let again = |error: String| {
-            Outcome::Show(Box::new(Interaction {
-                handle: handle.to_owned(),
-                tenant_name: issuer.name.clone(),
-                client_name: client.client_name.clone(),
-                redirect_origin: origin(&pending.redirect_uri),
-                scopes: scope_list(&pending.scope),
-                step: Step::SignIn {
+        let again = |pending: &Pending, error: String| {
+            Outcome::Show(Interaction::new(
+                issuer,
+                handle,
+                &client,
+                pending,
+                Step::SignIn {
                     username: username.clone(),
                     error: Some(error),
                 },
-            }))
+            ))
         };
         if username.is_empty() || password_text.is_empty() {
-            return Ok(again("Enter your username and password.".into()));
+            return Ok(again(&pending, "Enter your username and password.".into()));
         }
-        let throttle_key = format!(
+        let user_key = format!(
             "end-user:{}:{}",
             issuer.tenant_id,
             username.chars().take(64).collect::<String>()
         );
-        match self.check_throttle(&[&throttle_key]).await {
+        let address_key = format!("end-user-ip:{}:{from}", issuer.tenant_id);
+        match self.check_throttle(&[&user_key, &address_key]).await {
             Ok(()) => {}
             Err(EngineError::Throttled { retry_after_secs }) => {
-                return Ok(again(format!(
-                    "Too many failed sign-ins. Try again in {retry_after_secs} seconds."
-                )))
+                return Ok(again(
+                    &pending,
+                    format!("Too many failed sign-ins. Try again in {retry_after_secs} seconds."),
+                ))
             }
             Err(other) => return Err(other),
         }
@@ -473,27 +551,29 @@ impl Engine {
         let user = match user {
             Some(user) if matches => user,
             _ => {
-                self.record_failure(&throttle_key, ACCOUNT_POLICY).await?;
-                return Ok(again("The username or password is wrong.".into()));
+                self.record_failure(&user_key, ACCOUNT_POLICY).await?;
+                self.record_failure(&address_key, ADDRESS_POLICY).await?;
+                return Ok(again(&pending, "The username or password is wrong.".into()));
             }
         };
-        self.clear_failures(&throttle_key).await?;
-        if let Some(wanted) = &pending.context.fhir_user {
-            if *wanted != user.fhir_user {
-                return Ok(again(format!(
-                    "This launch was made for {wanted}. Sign in as that user."
-                )));
-            }
+        self.clear_failures(&user_key).await?;
+        if let Some(refusal) = who_may_not_sign_in(&pending, &user.fhir_user) {
+            return Ok(again(&pending, refusal));
         }
+        pending.signed_in_at = Some(self.now().timestamp());
         authorizations::Entity::update_many()
             .col_expr(authorizations::Column::UserId, Expr::value(user.id.clone()))
+            .col_expr(
+                authorizations::Column::Request,
+                Expr::value(to_json(&pending)?),
+            )
             .filter(authorizations::Column::Id.eq(row.id))
             .exec(self.db())
             .await?;
-        Ok(Outcome::Show(Box::new(
+        Ok(Outcome::Show(
             self.consent_page(issuer, handle, &client, &pending, &user, None)
                 .await?,
-        )))
+        ))
     }
 
     /// The consent step: allow (with the patient, where one is chosen) or
@@ -557,7 +637,7 @@ impl Engine {
                             error: Some(error.into()),
                             ..Default::default()
                         };
-                        return Ok(Outcome::Show(Box::new(
+                        return Ok(Outcome::Show(
                             self.consent_page(
                                 issuer,
                                 handle,
@@ -567,7 +647,7 @@ impl Engine {
                                 Some(choice),
                             )
                             .await?,
-                        )));
+                        ));
                     }
                     context.patient = Some(chosen.to_owned());
                 }
@@ -588,13 +668,21 @@ impl Engine {
                 .join(" "),
         )
         .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("a scope: {e}")))?;
+        if scope.is_empty() {
+            return Ok(back(to_app(
+                "invalid_scope",
+                "The app asked only for a launch context there is none of.",
+            )));
+        }
         let grant = Grant {
             scope: scope.to_string(),
             user_id: user.id.clone(),
             fhir_user: user.fhir_user.clone(),
             context,
             nonce: pending.nonce.clone(),
-            auth_time: self.now().timestamp(),
+            auth_time: pending
+                .signed_in_at
+                .unwrap_or_else(|| self.now().timestamp()),
         };
         let code = random_token();
         let now = self.now();
@@ -654,13 +742,11 @@ impl Engine {
         pending: &Pending,
         user: &tenant_users::Model,
         choice: Option<PatientChoice>,
-    ) -> EngineResult<Interaction> {
+    ) -> EngineResult<Box<Interaction>> {
         let scope = ScopeSet::parse(&pending.scope)
             .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("a stored scope: {e}")))?;
-        let needs_choice = pending.context.patient.is_none()
-            && wants_patient(&scope)
-            && !user.fhir_user.starts_with("Patient/");
-        let patient_choice = if needs_choice {
+        let needs_choice = pending.context.patient.is_none() && wants_patient(&scope);
+        let patient_choice = if needs_choice && chooses_patient(&user.fhir_user) {
             let mut choice = choice.unwrap_or_default();
             choice.known = tenant_users::Entity::find()
                 .filter(tenant_users::Column::TenantId.eq(issuer.tenant_id.as_str()))
@@ -678,18 +764,17 @@ impl Engine {
         } else {
             None
         };
-        Ok(Interaction {
-            handle: handle.to_owned(),
-            tenant_name: issuer.name.clone(),
-            client_name: client.client_name.clone(),
-            redirect_origin: origin(&pending.redirect_uri),
-            scopes: describe(&scope),
-            step: Step::Consent {
+        Ok(Interaction::new(
+            issuer,
+            handle,
+            client,
+            pending,
+            Step::Consent {
                 username: user.username.clone(),
                 fhir_user: user.fhir_user.clone(),
                 patient_choice,
             },
-        })
+        ))
     }
 
     /// The live request behind a page's handle, with its client (still an
@@ -734,8 +819,9 @@ impl Engine {
             .await?)
     }
 
-    /// Deletes requests and codes that ran out a while ago (at most once a
-    /// minute; a failure only waits for the next time).
+    /// Deletes requests, codes, launches and refresh tokens that ran out a
+    /// while ago (at most once a minute; a failure only waits for the next
+    /// time).
     async fn sweep_authorizations(&self) {
         let now = self.now();
         let last = &self.token_state().authorizations_swept_at;
@@ -752,6 +838,17 @@ impl Engine {
         if let Err(e) = swept {
             tracing::warn!(error = %e, "could not delete expired authorizations");
         }
+        let launches = crate::entity::launches::Entity::delete_many()
+            .filter(crate::entity::launches::Column::ExpiresAt.lt(now - Duration::hours(1)))
+            .exec(self.db())
+            .await;
+        let refresh = crate::entity::refresh_tokens::Entity::delete_many()
+            .filter(crate::entity::refresh_tokens::Column::ExpiresAt.lt(now - Duration::hours(1)))
+            .exec(self.db())
+            .await;
+        if let Err(e) = launches.and(refresh) {
+            tracing::warn!(error = %e, "could not delete expired launches and refresh tokens");
+        }
     }
 }
 
@@ -760,12 +857,6 @@ fn expired() -> Outcome {
         "This sign-in has expired or was finished already. Go back to the app and start again."
             .into(),
     )
-}
-
-fn scope_list(scope: &str) -> Vec<(String, String)> {
-    ScopeSet::parse(scope)
-        .map(|s| describe(&s))
-        .unwrap_or_default()
 }
 
 fn to_json<T: Serialize>(value: &T) -> EngineResult<String> {
@@ -787,6 +878,11 @@ mod tests {
             "https://app.example/cb?x=1&code=a+b&state=s"
         );
         assert_eq!(origin("http://127.0.0.1:9000/cb"), "http://127.0.0.1:9000");
+        // A native app's private-use scheme: forms must be let lead there.
+        assert_eq!(
+            origin("com.example.medlist:/callback"),
+            "com.example.medlist:"
+        );
     }
 
     #[test]

@@ -259,7 +259,14 @@ impl Engine {
             .await?;
         if used.rows_affected != 1 {
             drop(txn);
-            self.revoke_issued(issuer, &row).await?;
+            // Another exchange won the race: revoke what it got, as it
+            // stands now.
+            if let Some(now_row) = authorizations::Entity::find_by_id(row.id.clone())
+                .one(self.db())
+                .await?
+            {
+                self.revoke_issued(issuer, &now_row).await?;
+            }
             return Err(OAuthError::invalid_grant(CODE_REUSED));
         }
         let grant = Grant {
@@ -338,6 +345,18 @@ impl Engine {
         }
         let grant: Grant =
             serde_json::from_str(&row.grant).map_err(|e| unexpected("a stored grant", e))?;
+        let user_exists = crate::entity::tenant_users::Entity::find_by_id(grant.user_id.clone())
+            .filter(crate::entity::tenant_users::Column::TenantId.eq(issuer.tenant_id.as_str()))
+            .one(self.db())
+            .await?
+            .is_some();
+        if !user_exists {
+            self.revoke_family(&issuer.tenant_id, &row.family_id)
+                .await?;
+            return Err(OAuthError::invalid_grant(
+                "The user this grant was for no longer exists.",
+            ));
+        }
         let held = ScopeSet::parse(&grant.scope).map_err(|e| unexpected("a stored scope", e))?;
         let asked = match request
             .scope
@@ -360,7 +379,11 @@ impl Engine {
                 asked
             }
         };
+        // The access token gets what was asked for; the refresh token keeps
+        // the whole grant (RFC 6749 §6), both cut to what the install
+        // grants now.
         let scope = self.current_scope(&client, &asked.to_string())?;
+        let kept = self.current_scope(&client, &held.to_string())?;
 
         let now = self.now().timestamp();
         let jti = random_token();
@@ -380,11 +403,11 @@ impl Engine {
             return Err(OAuthError::invalid_grant(REFRESH_REUSED));
         }
         let grant = Grant {
-            scope: scope.to_string(),
+            scope: kept.to_string(),
             nonce: None,
             ..grant
         };
-        let refresh_token = match refresh_life(&scope, self.now(), when(grant.auth_time)) {
+        let refresh_token = match refresh_life(&kept, self.now(), when(grant.auth_time)) {
             Some(expires_at) => Some(
                 self.store_refresh(
                     &txn,
@@ -564,6 +587,7 @@ impl Engine {
         refresh_tokens::Entity::update_many()
             .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
             .filter(refresh_tokens::Column::FamilyId.eq(family))
+            .filter(refresh_tokens::Column::TenantId.eq(tenant_id))
             .filter(refresh_tokens::Column::RevokedAt.is_null())
             .exec(self.db())
             .await?;

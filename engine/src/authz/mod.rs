@@ -1,12 +1,14 @@
 //! The built-in SMART authorization server, one issuer per tenant
-//! (`{PUBLIC_URL}/t/{tenant}`): discovery, signing keys, the token
+//! (`{PUBLIC_URL}/t/{tenant}`): discovery, signing keys, the authorize
+//! endpoint with its sign-in and consent, EHR launch contexts, the token
 //! endpoint, introspection and revocation.
 //!
 //! Its errors are OAuth's own ([`OAuthError`], RFC 6749 §5.2), not the
 //! REST API's. What it serves on every request (the tenant, its keys, its
-//! clients) is kept in memory while the registry generation stays, so the
-//! token and introspection endpoints read nothing from the database on
-//! their way.
+//! clients) is kept in memory while the registry generation stays, so
+//! backend-service tokens and introspection read nothing from the database
+//! on their way; the user flows (codes, refresh tokens) keep their state
+//! there.
 
 pub mod authorize;
 pub mod client;

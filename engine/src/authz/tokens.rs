@@ -1,9 +1,10 @@
 //! Access tokens: issued by the token endpoint (`client_credentials` for
-//! backend services), read back by introspection (RFC 7662) and cut short
-//! by revocation (RFC 7009).
+//! backend services here; the user grants in `grants`), read back by
+//! introspection (RFC 7662) and cut short by revocation (RFC 7009).
 //!
 //! Access tokens are JWTs (RFC 9068) signed with the tenant's ES256 key;
-//! issuing one reads nothing from the database and waits for no write.
+//! issuing one to a backend service reads nothing from the database and
+//! waits for no write.
 //! The client assertion's `jti` is checked against the ones this process
 //! saw and recorded in the database behind the answer, in batches; a
 //! `jti` another process (or this one before a restart) already used is
@@ -49,6 +50,11 @@ pub struct TokenRequest {
     pub redirect_uri: Option<String>,
     pub code_verifier: Option<String>,
     pub refresh_token: Option<String>,
+    /// Where the request came from (the client's address), so that failed
+    /// authentications from one place do not lock the client out
+    /// everywhere.
+    #[serde(skip)]
+    pub from: Option<String>,
 }
 
 /// The token endpoint's answer (RFC 6749 §5.1).
@@ -180,21 +186,15 @@ impl Engine {
         request: &TokenRequest,
     ) -> OAuthResult<TokenResponse> {
         let claimed = claimed_client(request);
-        let throttle_key = claimed
-            .as_deref()
-            .map(|id| format!("{}/{id}", issuer.tenant_id));
-        if let Some(key) = &throttle_key {
-            self.client_throttle()
-                .check(key, std::time::Instant::now())?;
-        }
-        let result = self.grant(issuer, request).await;
+        let result = self
+            .throttled(
+                issuer,
+                request,
+                claimed.as_deref(),
+                self.grant(issuer, request),
+            )
+            .await;
         if let Err(refusal) = &result {
-            if let Some(key) = &throttle_key {
-                if refusal.error == "invalid_client" {
-                    self.client_throttle()
-                        .failed(key, std::time::Instant::now());
-                }
-            }
             if refusal.status < 500 {
                 if let Some(client_id) = &claimed {
                     self.audit_refusal(issuer, client_id, refusal).await;
@@ -202,6 +202,53 @@ impl Engine {
             }
         }
         result
+    }
+
+    /// Runs `attempt` unless the claimed client has failed to authenticate
+    /// from this address too often; an `invalid_client` counts against it.
+    async fn throttled<T>(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+        claimed: Option<&str>,
+        attempt: impl std::future::Future<Output = OAuthResult<T>>,
+    ) -> OAuthResult<T> {
+        let key = claimed.map(|id| {
+            format!(
+                "{}/{id}/{}",
+                issuer.tenant_id,
+                request.from.as_deref().unwrap_or("")
+            )
+        });
+        if let Some(key) = &key {
+            self.client_throttle()
+                .check(key, std::time::Instant::now())?;
+        }
+        let result = attempt.await;
+        if let (Err(refusal), Some(key)) = (&result, &key) {
+            if refusal.error == "invalid_client" {
+                self.client_throttle()
+                    .failed(key, std::time::Instant::now());
+            }
+        }
+        result
+    }
+
+    /// The client revoking a token (RFC 7009), authenticated as at the
+    /// token endpoint and throttled the same way.
+    pub async fn authenticate_revoking_client(
+        &self,
+        issuer: &Issuer,
+        request: &TokenRequest,
+    ) -> OAuthResult<Arc<super::client::Client>> {
+        let claimed = claimed_client(request);
+        self.throttled(
+            issuer,
+            request,
+            claimed.as_deref(),
+            self.authenticate_token_client(issuer, request),
+        )
+        .await
     }
 
     /// Records a refused token request of one of the tenant's clients (a

@@ -9,7 +9,10 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::{Path, RawQuery, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +32,24 @@ pub fn router() -> Router<AppState> {
         )
         .route("/t/{tenant}/authorize/sign-in", post(sign_in))
         .route("/t/{tenant}/authorize/consent", post(consent))
+}
+
+/// The address a request came from ("unknown" where the server was not
+/// told), for throttling.
+pub(super) struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".to_owned()),
+        ))
+    }
 }
 
 async fn authorize_get(
@@ -87,6 +108,7 @@ struct SignInForm {
 async fn sign_in(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientAddr(from): ClientAddr,
     Form(form): Form<SignInForm>,
 ) -> Response {
     let issuer = match state.engine.issuer(&slug).await {
@@ -95,7 +117,7 @@ async fn sign_in(
     };
     match state
         .engine
-        .authorization_sign_in(&issuer, &form.handle, &form.username, &form.password)
+        .authorization_sign_in(&issuer, &form.handle, &form.username, &form.password, &from)
         .await
     {
         Ok(outcome) => answer(&state, &slug, outcome),
@@ -187,8 +209,8 @@ fn failed(state: &AppState, error: EngineError) -> Response {
             ),
             None,
         ),
-        other => {
-            tracing::error!(error = %format!("{other:#}"), "authorization request failed");
+        EngineError::Unexpected(inner) => {
+            tracing::error!(error = %format!("{inner:#}"), "authorization request failed");
             page(
                 state,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -200,6 +222,7 @@ fn failed(state: &AppState, error: EngineError) -> Response {
                 None,
             )
         }
+        refusal => refused(state, &refusal.to_string()),
     }
 }
 
@@ -226,7 +249,7 @@ fn card(title: &str, inner: &str) -> String {
     )
 }
 
-fn scope_list(interaction: &Interaction) -> String {
+fn scope_items(interaction: &Interaction) -> String {
     let items: String = interaction
         .scopes
         .iter()
@@ -268,7 +291,7 @@ fn sign_in_page(
 <button class="button button-primary button-block" type="submit">Sign in</button>
 </form>"#,
         app = esc(&interaction.client_name),
-        scopes = scope_list(interaction),
+        scopes = scope_items(interaction),
         slug = esc(slug),
         handle = esc(&interaction.handle),
         username = esc(username),
@@ -343,7 +366,7 @@ fn consent_page(
         username = esc(username),
         fhir_user = esc(fhir_user),
         app = esc(&interaction.client_name),
-        scopes = scope_list(interaction),
+        scopes = scope_items(interaction),
         slug = esc(slug),
         handle = esc(&interaction.handle),
     );

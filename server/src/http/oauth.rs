@@ -16,6 +16,7 @@ use engine::EngineError;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::authorize::ClientAddr;
 use super::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -173,34 +174,47 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthFor
 async fn token(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     OAuthForm(mut request): OAuthForm<TokenRequest>,
-) -> Result<Response, Refusal> {
-    let issuer = issuer(&state, &slug).await?;
-    let basic = with_basic(&headers, &mut request)?;
-    match state.engine.token(&issuer, &request).await {
-        Ok(answer) => Ok((no_store(), Json(answer)).into_response()),
+) -> Response {
+    let answer = async {
+        let issuer = issuer(&state, &slug).await?;
+        with_basic(&headers, &mut request)?;
+        request.from = Some(from);
+        Ok::<_, Refusal>(state.engine.token(&issuer, &request).await?)
+    }
+    .await;
+    match answer {
+        Ok(answer) => (no_store(), Json(answer)).into_response(),
         Err(refusal) => {
-            let mut response = Refusal(refusal).into_response();
-            // RFC 6749 §5.2: a client that used HTTP Basic is told how to
+            let mut response = refusal.into_response();
+            // RFC 6749 §5.2: a client that tried HTTP Basic is told how to
             // authenticate.
-            if basic && response.status() == StatusCode::UNAUTHORIZED {
+            if uses_basic(&headers) && response.status() == StatusCode::UNAUTHORIZED {
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"token\""),
                 );
             }
-            Ok(response)
+            response
         }
     }
 }
 
+fn uses_basic(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+}
+
 /// Puts HTTP Basic client credentials (RFC 6749 §2.3.1: each part
-/// form-urlencoded) where the form would carry them; `true` when there
-/// were some.
-fn with_basic(headers: &HeaderMap, request: &mut TokenRequest) -> Result<bool, Refusal> {
+/// form-urlencoded) where the form would carry them.
+fn with_basic(headers: &HeaderMap, request: &mut TokenRequest) -> Result<(), Refusal> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(false);
+        return Ok(());
     };
     let text = value.to_str().unwrap_or_default();
     let Some(encoded) = text
@@ -208,7 +222,7 @@ fn with_basic(headers: &HeaderMap, request: &mut TokenRequest) -> Result<bool, R
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .map(|(_, rest)| rest.trim())
     else {
-        return Ok(false);
+        return Ok(());
     };
     let refuse = |m: &str| Refusal(OAuthError::invalid_client(m.to_owned()));
     let decoded = base64::engine::general_purpose::STANDARD
@@ -234,7 +248,7 @@ fn with_basic(headers: &HeaderMap, request: &mut TokenRequest) -> Result<bool, R
     }
     request.client_id = Some(id);
     request.client_secret = Some(secret);
-    Ok(true)
+    Ok(())
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value.
@@ -307,6 +321,7 @@ async fn introspect(
 async fn revoke(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Response, Refusal> {
@@ -320,12 +335,13 @@ async fn revoke(
             client_assertion: form.client_assertion.clone(),
             client_id: form.client_id.clone(),
             client_secret: form.client_secret.clone(),
+            from: Some(from),
             ..TokenRequest::default()
         };
         with_basic(&headers, &mut credentials)?;
         let client = state
             .engine
-            .authenticate_token_client(&issuer, &credentials)
+            .authenticate_revoking_client(&issuer, &credentials)
             .await?;
         Some(client.client_id.clone())
     };
