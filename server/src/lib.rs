@@ -1,6 +1,11 @@
 //! Sidecar's server: configuration, the HTTP surface (pages, forms, REST
 //! API, operations), background workers and the command line.
 
+// The pages' typed views, laid out here where they are rendered, nest
+// deeper than the default limit in builds without `erase_components`
+// (release builds).
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod cli;
 pub mod config;
