@@ -1170,3 +1170,58 @@ async fn discovery_lists_the_user_flows() {
         true
     );
 }
+
+#[tokio::test]
+async fn a_client_revokes_its_refresh_token_and_with_it_the_grant() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let code = code_for(&app, &request(&w.charts, &[]), "pat.jones").await;
+    let (_, tokens) = exchange(&app, &w.charts, &code).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let revoke = |form: Vec<(&'static str, String)>, basic: Option<(String, String)>| {
+        let url = app.url("/t/north/oauth/revoke");
+        async move {
+            let mut request = reqwest::Client::new().post(url).form(&form);
+            if let Some((id, secret)) = basic {
+                request = request.basic_auth(id, Some(secret));
+            }
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    // Another client may not revoke it.
+    let (status, body) = revoke(
+        vec![("token", refresh.to_owned())],
+        Some((w.labs.clone(), w.labs_secret.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = revoke(
+        vec![
+            ("token", refresh.to_owned()),
+            ("client_id", w.charts.clone()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = refresh_grant(&app, &w.charts, refresh, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    assert_eq!(
+        introspect(&app, &w.ehr_key, access).await,
+        json!({"active": false})
+    );
+    let (_, audit) = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/north/audit",
+            Some(&w.admin),
+            None,
+        )
+        .await;
+    assert!(audit.to_string().contains("token.revoked"));
+}
