@@ -25,7 +25,6 @@ use sha2::{Digest, Sha256};
 
 use super::authorize::{Grant, Pending};
 use super::client::Client;
-use super::keys::ID_TOKEN_ALG;
 use super::tokens::{audience, AccessClaims, TokenContext, TokenRequest, TokenResponse};
 use super::{Issuer, OAuthError, OAuthResult};
 use crate::entity::{authorizations, refresh_tokens};
@@ -518,10 +517,7 @@ impl Engine {
             nonce: grant.nonce.as_deref(),
             fhir_user: fhir_user.as_deref(),
         };
-        let mut header = Header::new(ID_TOKEN_ALG);
-        header.kid = Some(keys.id_token.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &keys.id_token.encoding)
-            .map_err(|e| unexpected("signing an id token", e))
+        Ok(keys.id_token.sign(Header::default(), &claims)?)
     }
 
     /// Stores a new refresh token of `family` and returns it.

@@ -17,13 +17,15 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
+use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::jws::KeyPair;
 use crate::entity::signing_keys;
 use crate::secret::{new_id, MasterKey};
 use crate::{Engine, EngineResult};
@@ -43,7 +45,18 @@ pub fn retired_key_life() -> chrono::Duration {
 pub struct SigningKey {
     pub kid: String,
     pub alg: Algorithm,
-    pub(crate) encoding: EncodingKey,
+    pair: KeyPair,
+}
+
+impl SigningKey {
+    /// A compact JWS of `claims` under `header`, which names this key.
+    pub(crate) fn sign(&self, mut header: Header, claims: &impl Serialize) -> EngineResult<String> {
+        header.alg = self.alg;
+        header.kid = Some(self.kid.clone());
+        self.pair
+            .sign(&header, claims)
+            .map_err(|e| anyhow!("signing a token: {e}").into())
+    }
 }
 
 /// A tenant's keys as loaded: the two that sign, every key that still
@@ -135,6 +148,7 @@ fn pem(pkcs8: &[u8]) -> String {
     out
 }
 
+/// The key as the JWT library reads it, to publish its public half.
 fn encoding_key(alg: Algorithm, pkcs8: &[u8]) -> EngineResult<EncodingKey> {
     Ok(match alg {
         Algorithm::ES256 => EncodingKey::from_ec_der(pkcs8),
@@ -160,7 +174,7 @@ fn parse_alg(text: &str) -> EngineResult<Algorithm> {
 }
 
 /// A fresh key pair: its PKCS#8 and public JWK (with `kid`, `alg`, `use`).
-fn generate(alg: Algorithm, kid: &str) -> EngineResult<(Vec<u8>, Value)> {
+pub(crate) fn generate(alg: Algorithm, kid: &str) -> EngineResult<(Vec<u8>, Value)> {
     let pkcs8 = match alg {
         Algorithm::ES256 => EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
             .and_then(|k| k.to_pkcs8v1())
@@ -288,7 +302,7 @@ impl Engine {
                             SigningKey {
                                 kid: row.id.clone(),
                                 alg,
-                                encoding: encoding_key(alg, &pkcs8)?,
+                                pair: KeyPair::from_pkcs8(alg, &pkcs8)?,
                             },
                         );
                     }
@@ -391,21 +405,28 @@ mod tests {
             let (pkcs8, public) = generate(alg, "key_x").unwrap();
             assert_eq!(public["kid"], "key_x");
             assert_eq!(public["use"], "sig");
-            let token = jsonwebtoken::encode(
-                &jsonwebtoken::Header::new(alg),
-                &json!({"sub": "s", "exp": 4_000_000_000u64}),
-                &encoding_key(alg, &pkcs8).unwrap(),
-            )
-            .unwrap();
+            let key = SigningKey {
+                kid: "key_x".into(),
+                alg,
+                pair: KeyPair::from_pkcs8(alg, &pkcs8).unwrap(),
+            };
+            let token = key
+                .sign(
+                    jsonwebtoken::Header::default(),
+                    &json!({"sub": "s", "exp": 4_000_000_000u64}),
+                )
+                .unwrap();
             let jwk: Jwk = serde_json::from_value(public).unwrap();
             let mut validation = jsonwebtoken::Validation::new(alg);
             validation.validate_aud = false;
-            jsonwebtoken::decode::<Value>(
+            let decoded = jsonwebtoken::decode::<Value>(
                 &token,
                 &DecodingKey::from_jwk(&jwk).unwrap(),
                 &validation,
             )
             .unwrap();
+            assert_eq!(decoded.header.kid.as_deref(), Some("key_x"));
+            assert_eq!(decoded.claims["sub"], "s");
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod authorize;
 pub mod client;
 pub mod discovery;
 pub mod grants;
+pub(crate) mod jws;
 pub mod keys;
 pub mod launch;
 pub(crate) mod throttle;

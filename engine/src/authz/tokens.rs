@@ -386,12 +386,11 @@ impl Engine {
         claims: &AccessClaims,
     ) -> OAuthResult<String> {
         let keys = self.tenant_signing_keys(&issuer.tenant_id).await?;
-        let mut header = Header::new(ACCESS_ALG);
-        header.kid = Some(keys.access.kid.clone());
-        header.typ = Some("at+jwt".into());
-        jsonwebtoken::encode(&header, claims, &keys.access.encoding).map_err(|e| {
-            crate::EngineError::Unexpected(anyhow::anyhow!("signing a token: {e}")).into()
-        })
+        let header = Header {
+            typ: Some("at+jwt".into()),
+            ..Header::default()
+        };
+        Ok(keys.access.sign(header, claims)?)
     }
 
     /// A client authenticated by a signed JWT that it may not use again
