@@ -145,6 +145,8 @@ struct UsedAssertion {
 
 /// How many used assertions one insert records.
 const BATCH: usize = 500;
+/// How long the recorder waits for more used assertions before it writes.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 
 fn assertion_key(client_id: &str, jti: &str) -> String {
     let mut hash = Sha256::new();
@@ -455,6 +457,18 @@ impl Engine {
     async fn assertion_recorder(self, mut receiver: mpsc::UnboundedReceiver<UsedAssertion>) {
         let mut batch = Vec::with_capacity(BATCH);
         while receiver.recv_many(&mut batch, BATCH).await > 0 {
+            // What arrives in the next moment joins the batch: under load
+            // the database then sees a few large inserts a second, not
+            // one small one (and its commit) per handful of tokens.
+            let until = tokio::time::Instant::now() + GATHER;
+            while batch.len() < BATCH {
+                let room = BATCH - batch.len();
+                let more = receiver.recv_many(&mut batch, room);
+                match tokio::time::timeout_at(until, more).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
             if let Err(e) = self.store_assertions(&batch).await {
                 tracing::error!(error = %format!("{e:#}"), "recording used client assertions failed");
             }
@@ -480,7 +494,7 @@ impl Engine {
                 .push(")");
         }
         sql.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
-        let stored: Vec<String> = self
+        let stored: std::collections::HashSet<String> = self
             .db()
             .query_all(sql.build())
             .await?
