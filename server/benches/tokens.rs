@@ -54,7 +54,7 @@ fn assertions(
     };
     let mut header = Header::new(alg);
     header.kid = Some(kid.into());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = cores();
     let exp = chrono::Utc::now().timestamp() + 290;
     let made: Vec<Vec<String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -86,16 +86,33 @@ fn assertions(
     Ok(Arc::new(made.into_iter().flatten().collect()))
 }
 
-/// Token requests, each with the next unused assertion.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Token requests, each with the next unused assertion; the form bodies
+/// are encoded before the load, so that the clients spend their share of
+/// the cores on sending, not on encoding.
 fn token_requests(url: String, pool: Arc<Vec<String>>, connections: usize) -> MakeRequest {
+    let bodies: Arc<Vec<axum::body::Bytes>> = Arc::new(
+        pool.iter()
+            .map(|assertion| {
+                let body = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("grant_type", "client_credentials")
+                    .append_pair("scope", SCOPE)
+                    .append_pair("client_assertion_type", ASSERTION_TYPE)
+                    .append_pair("client_assertion", assertion)
+                    .finish();
+                axum::body::Bytes::from(body)
+            })
+            .collect(),
+    );
     Arc::new(move |client, worker, i| {
-        let assertion = &pool[(worker + i * connections) % pool.len()];
-        client.post(&url).form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", SCOPE),
-            ("client_assertion_type", ASSERTION_TYPE),
-            ("client_assertion", assertion.as_str()),
-        ])
+        let body = &bodies[(worker + i * connections) % bodies.len()];
+        client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
     })
 }
 
@@ -233,6 +250,20 @@ async fn main() -> Result<()> {
     let ours = assertions(alg, "load", &client_id, &sidecar_token, count)?;
     let theirs = assertions(alg, "load", "backend", &op, count)?;
 
+    // What one assertion's check (signature, claims, client) costs one
+    // core with nothing else running: the ceiling of the token endpoint.
+    let issuer = sidecar.engine.issuer("north").await?;
+    let sample = &ours[..ours.len().min(2_000)];
+    let started = std::time::Instant::now();
+    for assertion in sample {
+        sidecar
+            .engine
+            .authenticate_assertion(&issuer, Some(ASSERTION_TYPE), Some(assertion))
+            .await
+            .map_err(|e| anyhow::anyhow!("a bench assertion was refused: {}", e.description))?;
+    }
+    let check = started.elapsed() / sample.len() as u32;
+
     // One token each to introspect.
     let client = reqwest::Client::new();
     let our_token = token(
@@ -290,6 +321,12 @@ async fn main() -> Result<()> {
     let theirs_in = load(connections, duration, 200, their_introspection).await?;
 
     println!("tokens · {database} · {alg:?} client assertions · {connections} connections · {seconds} s each");
+    println!(
+        "  checking one assertion takes {:.0} µs of one core: at most {:.0} tokens/s on {} cores doing nothing else",
+        check.as_secs_f64() * 1e6,
+        cores() as f64 / check.as_secs_f64(),
+        cores()
+    );
     let line = |name: &str, run: &Run, other: &Run| {
         println!(
             "  {name:46} {:7.0} requests/s · p50 {:6.2} ms · p99 {:6.2} ms ({:.1}× oidc-provider)",

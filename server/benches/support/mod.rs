@@ -69,6 +69,7 @@ pub struct Server {
     router: Option<axum::Router>,
     listener: Option<tokio::net::TcpListener>,
     data_dir: PathBuf,
+    database_url: String,
     /// The admin URL and the name of a PostgreSQL database to drop.
     postgres: Option<(String, String)>,
 }
@@ -113,7 +114,7 @@ impl Server {
                 "SIDECAR_DATA_DIR".to_owned(),
                 data_dir.display().to_string(),
             ),
-            ("DATABASE_URL".to_owned(), database_url),
+            ("DATABASE_URL".to_owned(), database_url.clone()),
         ]);
         let config = server::config::Config::from_values(&values)?;
         let leptos = leptos::prelude::LeptosOptions::builder()
@@ -128,8 +129,26 @@ impl Server {
             router: Some(sidecar.router),
             listener: Some(listener),
             data_dir,
+            database_url,
             postgres,
         })
+    }
+
+    /// After seeding: has PostgreSQL vacuum, analyse and checkpoint what
+    /// was just written, so that its autovacuum and checkpointer do not
+    /// wake during one of the measurements and take a core from it alone.
+    pub async fn settle(&self) -> Result<()> {
+        if self.postgres.is_none() {
+            return Ok(());
+        }
+        let db = engine::db::connect(&self.database_url).await?;
+        db.execute_unprepared("VACUUM ANALYZE")
+            .await
+            .context("vacuuming the bench database")?;
+        db.execute_unprepared("CHECKPOINT")
+            .await
+            .context("a checkpoint of the bench database")?;
+        Ok(())
     }
 
     /// Starts answering HTTP.
@@ -204,6 +223,39 @@ pub async fn timed(request: reqwest::RequestBuilder, expect: u16) -> Result<Dura
         bail!("{url} answered {status}, not {expect}");
     }
     Ok(sent.elapsed())
+}
+
+/// Workloads (what to send, the status each answer must have) measured
+/// in turns, `each` at a time, until each has had `total`; the order
+/// rotates every round. Whatever else the machine does meanwhile falls
+/// on all of them alike, so their ratios hold even when it is busy.
+pub async fn interleaved(
+    connections: usize,
+    total: Duration,
+    each: Duration,
+    workloads: &[(MakeRequest, u16)],
+) -> Result<Vec<Run>> {
+    let mut runs: Vec<Run> = workloads
+        .iter()
+        .map(|_| Run {
+            latencies: Vec::new(),
+            elapsed: Duration::ZERO,
+        })
+        .collect();
+    let rounds = total.as_millis().div_ceil(each.as_millis().max(1)).max(1) as usize;
+    for round in 0..rounds {
+        for turn in 0..workloads.len() {
+            let w = (round + turn) % workloads.len();
+            let (make, expect) = &workloads[w];
+            let run = load(connections, each, *expect, make.clone()).await?;
+            runs[w].latencies.extend(run.latencies);
+            runs[w].elapsed += run.elapsed;
+        }
+    }
+    for run in &mut runs {
+        run.latencies.sort();
+    }
+    Ok(runs)
 }
 
 /// `connections` keep-alive clients sending what `make` makes for
