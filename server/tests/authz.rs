@@ -363,44 +363,6 @@ async fn bad_assertions_and_grants_are_refused_with_the_rfc_codes() {
     let (status, _, body) = request_token(&app, &stranger, "system/Patient.rs").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 
-    // The app's key signed, but not these claims.
-    let genuine = assertion(&app, &id, Algorithm::ES384, |_| {});
-    let mut parts = genuine.split('.');
-    let (head, _, signature) = (parts.next().unwrap(), parts.next(), parts.next().unwrap());
-    let claims = json!({"iss": id, "sub": id, "aud": token_endpoint(&app), "exp": now + 60, "jti": "forged"});
-    let forged = format!(
-        "{head}.{}.{signature}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let (status, _, body) = request_token(&app, &forged, "system/Patient.rs").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("signature does not verify"),
-        "{body}"
-    );
-
-    // `aud` may be a list that names the token endpoint, and no other.
-    let listed = assertion(&app, &id, Algorithm::RS384, |c| {
-        c["aud"] = json!(["https://elsewhere.example.org", token_endpoint(&app)])
-    });
-    let (status, _, body) = request_token(&app, &listed, "system/Patient.rs").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let elsewhere = assertion(&app, &id, Algorithm::RS384, |c| {
-        c["aud"] = json!(["https://elsewhere.example.org"])
-    });
-    let (status, _, body) = request_token(&app, &elsewhere, "system/Patient.rs").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("`aud`"),
-        "{body}"
-    );
-
     // A replayed assertion works once.
     let once = assertion(&app, &id, Algorithm::ES384, |_| {});
     assert_eq!(
@@ -474,6 +436,68 @@ async fn bad_assertions_and_grants_are_refused_with_the_rfc_codes() {
         !audit.to_string().contains(&once),
         "an assertion in the audit log"
     );
+}
+
+#[tokio::test]
+async fn an_assertion_must_be_signed_as_sent_and_addressed_here() {
+    let app = spawn_app().await;
+    let b = backend(&app).await;
+    let id = b.client_id.clone();
+    let now = app.clock.now().timestamp();
+
+    // The app's key signed, but not these claims.
+    let genuine = assertion(&app, &id, Algorithm::ES384, |_| {});
+    let mut parts = genuine.split('.');
+    let (head, _, signature) = (parts.next().unwrap(), parts.next(), parts.next().unwrap());
+    let claims = json!({"iss": id, "sub": id, "aud": token_endpoint(&app), "exp": now + 60, "jti": "forged"});
+    let forged = format!(
+        "{head}.{}.{signature}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let (status, _, body) = request_token(&app, &forged, "system/Patient.rs").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("signature does not verify"),
+        "{body}"
+    );
+
+    // `aud` may be a list that names the token endpoint, and no other.
+    let listed = assertion(&app, &id, Algorithm::RS384, |c| {
+        c["aud"] = json!(["https://elsewhere.example.org", token_endpoint(&app)])
+    });
+    let (status, _, body) = request_token(&app, &listed, "system/Patient.rs").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let elsewhere = assertion(&app, &id, Algorithm::RS384, |c| {
+        c["aud"] = json!(["https://elsewhere.example.org"])
+    });
+    let (status, _, body) = request_token(&app, &elsewhere, "system/Patient.rs").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("`aud`"),
+        "{body}"
+    );
+
+    for claim in ["aud", "exp"] {
+        let without = assertion(&app, &id, Algorithm::ES384, |c| {
+            c.as_object_mut().unwrap().remove(claim);
+        });
+        let (status, _, body) = request_token(&app, &without, "system/Patient.rs").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "no {claim}: {body}");
+        assert_eq!(body["error"], "invalid_client", "no {claim}: {body}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{claim}`")),
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -334,12 +334,12 @@ impl Engine {
         }
         let Some(exp) = claims.exp else {
             return Err(OAuthError::invalid_client(
-                "The client assertion needs a `exp` claim.",
+                "The client assertion needs an `exp` claim.",
             ));
         };
         let Some(aud) = &claims.aud else {
             return Err(OAuthError::invalid_client(
-                "The client assertion needs a `aud` claim.",
+                "The client assertion needs an `aud` claim.",
             ));
         };
         // SMART names the token endpoint; RFC 7523 (and newer clients)
