@@ -439,14 +439,7 @@ async fn a_patient_signs_in_and_the_app_gets_tokens_for_exactly_that_grant() {
     );
 
     // The consent is in the tenant's audit log, without the tokens.
-    let (_, audit) = app
-        .api(
-            Method::GET,
-            "/api/v1/tenants/north/audit",
-            Some(&w.admin),
-            None,
-        )
-        .await;
+    let audit = app.audit_log("north", &w.admin).await;
     let text = audit.to_string();
     assert!(text.contains("consent.granted"), "{text}");
     assert!(!text.contains(&first) && !text.contains(access));
@@ -589,14 +582,7 @@ async fn authorize_sends_refusals_back_to_the_app_with_state_and_iss() {
     // The handle is spent.
     let again = decide(&app, &consent, "allow", None).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
-    let (_, audit) = app
-        .api(
-            Method::GET,
-            "/api/v1/tenants/north/audit",
-            Some(&w.admin),
-            None,
-        )
-        .await;
+    let audit = app.audit_log("north", &w.admin).await;
     assert!(audit.to_string().contains("consent.denied"));
 }
 
@@ -1215,13 +1201,6 @@ async fn a_client_revokes_its_refresh_token_and_with_it_the_grant() {
         introspect(&app, &w.ehr_key, access).await,
         json!({"active": false})
     );
-    let (_, audit) = app
-        .api(
-            Method::GET,
-            "/api/v1/tenants/north/audit",
-            Some(&w.admin),
-            None,
-        )
-        .await;
+    let audit = app.audit_log("north", &w.admin).await;
     assert!(audit.to_string().contains("token.revoked"));
 }

@@ -75,20 +75,6 @@ async fn backend(app: &TestApp) -> Backend {
     }
 }
 
-/// The tenant's audit log, as its admin reads it.
-async fn audit_log(app: &TestApp, admin: &str) -> Value {
-    let (status, audit) = app
-        .api(
-            Method::GET,
-            "/api/v1/tenants/north/audit",
-            Some(admin),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    audit
-}
-
 fn token_endpoint(app: &TestApp) -> String {
     app.url("/t/north/oauth/token")
 }
@@ -424,7 +410,7 @@ async fn bad_assertions_and_grants_are_refused_with_the_rfc_codes() {
     }
 
     // Refusals of the tenant's own client are in its audit log.
-    let audit = audit_log(&app, &b.admin).await;
+    let audit = app.audit_log("north", &b.admin).await;
     let refused = audit["items"]
         .as_array()
         .unwrap()
@@ -615,7 +601,7 @@ async fn introspection_follows_the_install_and_revocation() {
         introspect(&app, &b.introspect, &token).await,
         json!({"active": false})
     );
-    let audit = audit_log(&app, &b.admin).await;
+    let audit = app.audit_log("north", &b.admin).await;
     let revoked = audit["items"]
         .as_array()
         .unwrap()
@@ -720,7 +706,7 @@ async fn rotated_keys_sign_new_tokens_while_old_ones_still_verify() {
         .collect();
     assert_eq!(kids.len(), 2);
     assert!(!kids.contains(&old_kid.as_str()));
-    let audit = audit_log(&app, &b.admin).await;
+    let audit = app.audit_log("north", &b.admin).await;
     assert!(audit.to_string().contains("keys.rotated"));
 }
 

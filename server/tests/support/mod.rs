@@ -355,6 +355,20 @@ pub fn token_in(mail: &str, marker: &str) -> String {
 pub const PASSWORD: &str = "lantern orchard pivot";
 
 impl TestApp {
+    /// The tenant's audit log, as its admin reads it.
+    pub async fn audit_log(&self, tenant: &str, admin: &str) -> serde_json::Value {
+        let (status, audit) = self
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/v1/tenants/{tenant}/audit"),
+                Some(admin),
+                None,
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{audit}");
+        audit
+    }
+
     /// A JSON API call with an optional bearer token; the body as JSON (or
     /// as a JSON string when it is not JSON).
     /// A verified developer who owns the publisher `acme` ("Acme Health Apps").
