@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use server::cli::{Cli, Command};
 use server::config::Config;
+use server::telemetry::LogOutput;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,8 +16,13 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    server::telemetry::init_logging(config.log_format);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let output = match command {
+        Command::Serve => LogOutput::Queued,
+        _ => LogOutput::Inline,
+    };
+    let _log = server::telemetry::init_logging(config.log_format, output);
+    let result = match command {
         Command::Serve => serve(config).await,
         other => server::cli::run(other, config).await,
     };

@@ -74,7 +74,10 @@ pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     if std::env::var_os("SIDECAR_TEST_LOG").is_some() {
-        server::telemetry::init_logging(server::config::LogFormat::Text);
+        let _ = server::telemetry::init_logging(
+            server::config::LogFormat::Text,
+            server::telemetry::LogOutput::Inline,
+        );
     }
     let data_dir =
         std::env::temp_dir().join(format!("sidecar-test-{}", uuid::Uuid::new_v4().simple()));
