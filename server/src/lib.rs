@@ -10,6 +10,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod openapi;
 pub mod sessions;
 pub mod startup;
 pub mod telemetry;

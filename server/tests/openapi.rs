@@ -50,11 +50,18 @@ async fn the_document_is_openapi_3_1_and_whole() {
 
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["info"]["title"], "Sidecar API");
-    assert!(doc["paths"]
-        .as_object()
-        .unwrap()
+    // The API, and each tenant's authorization server (apps and EHRs
+    // call it most).
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths
         .keys()
-        .all(|p| p.starts_with("/api/v1/")));
+        .all(|p| p.starts_with("/api/v1/") || p.starts_with("/t/{tenant}/")));
+    for oauth in ["token", "introspect", "revoke", "authorize", "jwks"] {
+        assert!(
+            paths.contains_key(&format!("/t/{{tenant}}/oauth/{oauth}")),
+            "the {oauth} endpoint is not described"
+        );
+    }
 
     // Every reference points at a component that is there.
     let mut found = Vec::new();
@@ -91,7 +98,13 @@ async fn the_document_is_openapi_3_1_and_whole() {
                 "{method} {path} {status}: OpenAPI requires a description"
             );
         }
-        let public = path.starts_with("/api/v1/catalog/") || path == "/api/v1/openapi.json";
+        // The catalog, this document, and what an authorization server
+        // serves to anyone (discovery, keys, the authorize page).
+        let public = path.starts_with("/api/v1/catalog/")
+            || path == "/api/v1/openapi.json"
+            || path.starts_with("/t/{tenant}/.well-known/")
+            || path == "/t/{tenant}/oauth/jwks"
+            || path == "/t/{tenant}/oauth/authorize";
         match op.get("security") {
             None => assert!(public, "{method} {path} names no security scheme"),
             Some(requirements) => {

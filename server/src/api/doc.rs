@@ -49,6 +49,7 @@ pub struct ErrorBody {
         (name = "audit", description = "A tenant's audit log, as JSON or CSV."),
         (name = "registrations", description = "The EHR registry: what a tenant's authorization server must know, by tenant API key."),
         (name = "launches", description = "EHR launch contexts for the built-in authorization server, by tenant API key."),
+        (name = "oauth", description = "Each tenant's built-in SMART authorization server, at the issuer `{PUBLIC_URL}/t/{tenant}`: discovery, keys, authorize, token, introspection and revocation. Errors use OAuth's shape (`OAuthError`), not the API's."),
         (name = "meta", description = "This document."),
     ),
 )]
@@ -65,6 +66,10 @@ pub(super) fn finish(doc: &mut Document) {
         bearer(
             "A personal access token from the account page; each route names the scope it needs.",
         ),
+    );
+    components.add_security_scheme(
+        "client_basic",
+        basic("An OAuth client's id and secret (RFC 6749 §2.3.1), at the token and revocation endpoints."),
     );
     components.add_security_scheme(
         "tenant_key",
@@ -104,9 +109,16 @@ fn status_text(status: &str) -> &'static str {
         "200" => "OK.",
         "201" => "Created.",
         "204" => "Done; no body.",
+        "303" => "See the Location.",
         "304" => "Not modified.",
         _ => "See the status.",
     }
+}
+
+fn basic(description: &str) -> SecurityScheme {
+    let mut http = Http::new(HttpAuthScheme::Basic);
+    http.description = Some(description.to_owned());
+    SecurityScheme::Http(http)
 }
 
 fn bearer(description: &str) -> SecurityScheme {

@@ -26,7 +26,7 @@ pub use registrations::RegistryPages;
 /// Every API route, each with its OpenAPI operation. Add routes here only,
 /// through `routes!` (one path per call), so none can be served without
 /// being in the document.
-fn operations() -> OpenApiRouter<AppState> {
+pub(crate) fn operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(doc::Base::openapi())
         .routes(routes!(doc::openapi_json))
         .routes(routes!(publishers::list, publishers::create))
@@ -72,9 +72,15 @@ pub async fn no_such_endpoint() -> ApiError {
     ApiError::not_found("There is no such API endpoint.")
 }
 
-/// The OpenAPI 3.1 document of the API, as `/api/v1/openapi.json` serves it.
+/// The OpenAPI 3.1 document, as `/api/v1/openapi.json` serves it: the
+/// API's operations and the authorization servers' (see `crate::openapi`).
 pub fn openapi() -> serde_json::Value {
-    let mut document = operations().into_openapi();
+    crate::openapi::document()
+}
+
+/// Makes the document whole once every operation is in it.
+pub(crate) fn finish_document(document: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut document = document;
     doc::finish(&mut document);
     // A document of maps and strings always serialises.
     let mut json = serde_json::to_value(&document).unwrap_or_default();

@@ -15,21 +15,26 @@ use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Form, Router};
 use engine::authz::authorize::{AuthorizeParams, Interaction, Outcome, PatientChoice, Step};
 use engine::EngineError;
 use leptos::prelude::LeptosOptions;
 use serde::Deserialize;
 
+use super::oauth::doc::AuthorizeRequest;
 use super::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// The authorize endpoint, with its OpenAPI operations.
+pub fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(authorize_get, authorize_post))
+}
+
+/// The pages' own posts (not part of the OAuth interface).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/t/{tenant}/oauth/authorize",
-            get(authorize_get).post(authorize_post),
-        )
         .route("/t/{tenant}/authorize/sign-in", post(sign_in))
         .route("/t/{tenant}/authorize/consent", post(consent))
 }
@@ -52,7 +57,21 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-async fn authorize_get(
+/// The authorization endpoint (RFC 6749 §3.1): the person signs in and
+/// consents, then goes back to the app with a code.
+#[utoipa::path(
+    get,
+    path = "/t/{tenant}/oauth/authorize",
+    operation_id = "oauth_authorize",
+    tag = "oauth",
+    params(("tenant" = String, Path, description = "The tenant's slug."), AuthorizeRequest),
+    responses(
+        (status = 200, content_type = "text/html", body = String, description = "The sign-in or consent page."),
+        (status = 303, description = "Back to the app's redirect URI with `code`, `state` and `iss`, or with `error` (RFC 6749 §4.1.2.1)."),
+        (status = "default", content_type = "text/html", body = String, description = "A page saying why the request cannot go on: an unknown client or redirect URI is never sent back to (400), no such tenant (404)."),
+    ),
+)]
+pub async fn authorize_get(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
@@ -61,7 +80,21 @@ async fn authorize_get(
     authorize(&state, &slug, params).await
 }
 
-async fn authorize_post(
+/// The same, with the request as a form (SMART's `authorize-post`).
+#[utoipa::path(
+    post,
+    path = "/t/{tenant}/oauth/authorize",
+    operation_id = "oauth_authorize_post",
+    tag = "oauth",
+    params(("tenant" = String, Path, description = "The tenant's slug.")),
+    request_body(content = AuthorizeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, content_type = "text/html", body = String, description = "The sign-in or consent page."),
+        (status = 303, description = "Back to the app's redirect URI with `code`, `state` and `iss`, or with `error`."),
+        (status = "default", content_type = "text/html", body = String, description = "A page saying why the request cannot go on (400, 404)."),
+    ),
+)]
+pub async fn authorize_post(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     body: String,

@@ -33,6 +33,13 @@ use crate::sessions::Store;
 
 pub use session_guard::{ABSOLUTE_LIFETIME, IDLE_TIMEOUT};
 
+/// The authorization servers' endpoints apps and EHRs call (token,
+/// introspection, revocation, authorize, discovery), with their OpenAPI
+/// operations: the API's document describes them too.
+pub(crate) fn documented_operations() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    oauth::operations().merge(authorize::operations())
+}
+
 /// What every handler reaches. Cloned for each request by every layer
 /// and extractor that takes it, so it is one shared pointer: copying the
 /// parts themselves (the engine's handles, the Leptos options) on every
@@ -161,7 +168,7 @@ pub fn router(state: AppState, store: Store) -> Router {
         .merge(crate::api::router())
         .route("/api/v1", any(crate::api::no_such_endpoint))
         .route("/api/v1/{*rest}", any(crate::api::no_such_endpoint))
-        .merge(oauth::router())
+        .merge(documented_operations().split_for_parts().0)
         .merge(authorize::router())
         .route("/media/{id}", get(media::serve))
         .route("/healthz", get(ops::healthz))
