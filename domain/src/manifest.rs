@@ -180,6 +180,27 @@ impl Errors {
         }
     }
 
+    /// FHIR versions by number or release name (`R4`), as numbers.
+    fn fhir_versions(&mut self, values: Option<Vec<String>>) -> Vec<String> {
+        let mut known = Vec::new();
+        for value in values.unwrap_or_default() {
+            match crate::fhir::fhir_version_number(&value) {
+                Some(number) => known.push(number.to_owned()),
+                None => {
+                    let names = crate::fhir::FHIR_RELEASES
+                        .iter()
+                        .map(|(number, release)| format!("{number} ({release})"))
+                        .collect::<Vec<_>>();
+                    self.add(
+                        "fhir_versions",
+                        format!("`{}` is not one of: {}.", value.trim(), names.join(", ")),
+                    );
+                }
+            }
+        }
+        self.choices("fhir_versions", Some(known), FHIR_VERSIONS)
+    }
+
     /// Values from a fixed list, deduplicated, in the list's order.
     fn choices(
         &mut self,
@@ -219,7 +240,7 @@ impl AppManifest {
 
         let launch_types = e.choices("launch_types", input.launch_types, LAUNCH_TYPES);
         let audience = e.choices("audience", input.audience, AUDIENCES);
-        let fhir_versions = e.choices("fhir_versions", input.fhir_versions, FHIR_VERSIONS);
+        let fhir_versions = e.fhir_versions(input.fhir_versions);
         let categories = e.choices("categories", input.categories, CATEGORIES);
         if launch_types.is_empty() {
             e.add(
@@ -526,5 +547,23 @@ mod tests {
         assert!(errors
             .iter()
             .any(|e| e.field == "scope" && e.message.contains("backend")));
+    }
+
+    #[test]
+    fn fhir_versions_are_taken_by_release_name_and_kept_as_numbers() {
+        let mut value = ehr_app();
+        value["fhir_versions"] = json!(["R5", "r4", "4.0.1"]);
+        let manifest = AppManifest::validate(input(value)).unwrap();
+        assert_eq!(manifest.fhir_versions, ["4.0.1", "5.0.0"]);
+
+        let mut value = ehr_app();
+        value["fhir_versions"] = json!(["AAA"]);
+        let errors = AppManifest::validate(input(value)).unwrap_err();
+        assert_eq!(errors[0].field, "fhir_versions");
+        assert!(
+            errors[0].message.contains("4.0.1 (R4)"),
+            "{}",
+            errors[0].message
+        );
     }
 }

@@ -18,6 +18,8 @@ pub enum UriError {
     NotAbsolute,
     #[error("Use https; plain http is allowed only for loopback addresses (127.0.0.1, [::1], localhost).")]
     NotHttps,
+    #[error("Use https: this URL must be an https URL (plain http is not accepted here, not even on loopback).")]
+    HttpsOnly,
     #[error("Remove the fragment (#…): it is never sent to the server.")]
     Fragment,
     #[error("Remove the user name or password from the URL.")]
@@ -143,7 +145,7 @@ impl HttpsUrl {
     pub fn parse(text: &str) -> Result<Self, UriError> {
         let url = check_common(text)?;
         if url.scheme() != "https" || url.host().is_none() {
-            return Err(UriError::NotHttps);
+            return Err(UriError::HttpsOnly);
         }
         Ok(Self(text.to_owned()))
     }
@@ -263,7 +265,10 @@ mod tests {
         );
         assert_eq!(
             HttpsUrl::parse("http://localhost/logo.png"),
-            Err(UriError::NotHttps)
+            Err(UriError::HttpsOnly)
         );
+        // The message tells the rule this type enforces, not the redirect URIs' one.
+        let message = UriError::HttpsOnly.to_string();
+        assert!(message.contains("not even on loopback"), "{message}");
     }
 }

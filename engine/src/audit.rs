@@ -15,6 +15,9 @@ use crate::secret::new_id;
 use crate::tenancy::{Actor, Tenant};
 use crate::{EngineError, EngineResult};
 
+/// The most audit entries one request may read.
+pub const AUDIT_PAGE_MAX: u64 = 10_000;
+
 tokio::task_local! {
     static ORIGIN: String;
 }

@@ -122,7 +122,11 @@ impl CatalogQuery {
                 .as_deref()
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .map(|v| (kind, v))
+                // `R4` finds the apps that name 4.0.1.
+                .map(|v| match kind {
+                    "fhir_version" => (kind, domain::fhir::fhir_version_number(v).unwrap_or(v)),
+                    _ => (kind, v),
+                })
         })
     }
 }

@@ -34,6 +34,28 @@ pub enum EngineError {
 
 pub type EngineResult<T> = Result<T, EngineError>;
 
+/// `value` when it lies in `range`; otherwise refused, naming the bounds.
+/// For counts a caller asks for (a page size): a number out of range is
+/// an error to fix, not something to quietly replace.
+pub fn within(
+    field: &'static str,
+    value: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> EngineResult<u64> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(EngineError::invalid(
+            field,
+            format!(
+                "`{field}` is a whole number from {} to {}.",
+                range.start(),
+                range.end()
+            ),
+        ))
+    }
+}
+
 impl EngineError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid {

@@ -616,13 +616,15 @@ impl Engine {
         self.install_view(row, tenant.slug().to_owned()).await
     }
 
-    /// The tenant's audit log, newest first (at most `limit` entries).
+    /// The tenant's audit log, newest first: the newest `limit` entries
+    /// (1 to [`audit::AUDIT_PAGE_MAX`]).
     pub async fn tenant_audit(
         &self,
         tenant: &Tenant,
         limit: u64,
     ) -> EngineResult<Vec<audit::AuditEntry>> {
-        audit::for_tenant(self.db(), tenant.id(), limit.clamp(1, 10_000)).await
+        let limit = crate::error::within("limit", limit, 1..=audit::AUDIT_PAGE_MAX)?;
+        audit::for_tenant(self.db(), tenant.id(), limit).await
     }
 
     /// The installs of one of the caller's apps, in every tenant.

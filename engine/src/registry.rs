@@ -19,6 +19,9 @@ use crate::{Engine, EngineError, EngineResult};
 /// The prefix of every tenant API key, so that scanners can spot a leak.
 pub const TENANT_KEY_PREFIX: &str = "sdc_key_";
 
+/// The most registrations one page may hold.
+pub const REGISTRY_PAGE_MAX: u64 = 200;
+
 /// A tenant API key as listed (the key itself is shown once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantKeyInfo {
@@ -323,7 +326,8 @@ impl Engine {
         })
     }
 
-    /// The tenant's registrations by last change, `limit` at a time after
+    /// The tenant's registrations by last change, `limit` (1 to
+    /// [`REGISTRY_PAGE_MAX`]) at a time after
     /// `cursor`, changed at or after `updated_since`. The cursor names the
     /// last row of the page, when there is a further page.
     pub async fn registrations(
@@ -334,7 +338,7 @@ impl Engine {
         limit: u64,
     ) -> EngineResult<(Vec<Registration>, Option<RegistrationCursor>)> {
         principal.require(TokenScope::RegistrationsRead)?;
-        let limit = limit.clamp(1, 200);
+        let limit = crate::error::within("limit", limit, 1..=REGISTRY_PAGE_MAX)?;
         let mut sql = Sql::new(self.db().get_database_backend());
         sql.push(REGISTRATION_SELECT)
             .push(" WHERE i.tenant_id = ")

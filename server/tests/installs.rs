@@ -261,6 +261,27 @@ async fn registrations_page_by_change_with_etags() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
+
+    // The page size is what the OpenAPI document says, 1 to 200: out of
+    // range is refused (not quietly clamped), unreadable is a bad request.
+    for (limit, expected) in [
+        ("0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("201", StatusCode::UNPROCESSABLE_ENTITY),
+        ("9223372036854775808", StatusCode::UNPROCESSABLE_ENTITY),
+        ("18446744073709551616", StatusCode::BAD_REQUEST),
+        ("ten", StatusCode::BAD_REQUEST),
+    ] {
+        let response = get(format!("/api/v1/registrations?limit={limit}"), None)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "limit={limit}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("limit"), "{body}");
+    }
+    let most = get("/api/v1/registrations?limit=200".into(), None)
+        .await
+        .unwrap();
+    assert_eq!(most.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -498,6 +519,22 @@ async fn another_tenants_ids_are_never_found() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.as_str().unwrap().starts_with("at,actor,origin,action"));
+    for (query, expected) in [
+        ("limit=0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("limit=10001", StatusCode::UNPROCESSABLE_ENTITY),
+        ("format=xml", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, body) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/tenants/north/audit?{query}"),
+                Some(&w.admin_a),
+                None,
+            )
+            .await;
+        assert_eq!(status, expected, "{query}: {body}");
+        assert!(body["message"].is_string(), "{query}: {body}");
+    }
 
     // Nothing changed in north.
     let (_, installs) = app

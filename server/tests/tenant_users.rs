@@ -202,3 +202,37 @@ async fn viewers_read_and_other_tenants_see_nothing() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn end_users_take_and_answer_smarts_fhir_user_name() {
+    let app = spawn_app().await;
+    let admin = tenant(&app, "north").await;
+    let password = "violet harbour lantern";
+    let (status, created) = add(
+        &app,
+        &admin,
+        "north",
+        json!({"username": "dr.chen", "password": password, "fhirUser": "Practitioner/123"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["fhirUser"], "Practitioner/123");
+    // The old spelling is still answered, for one release.
+    assert_eq!(created["fhir_user"], "Practitioner/123");
+
+    for (body, field) in [
+        (
+            json!({"username": "pat", "password": password, "fhirUser": "Observation/9"}),
+            "fhirUser",
+        ),
+        (
+            json!({"username": "pat", "password": password, "fhirUser": "Patient/9", "fhir_user": "Patient/9"}),
+            "fhir_user",
+        ),
+        (json!({"username": "pat", "password": password}), "fhirUser"),
+    ] {
+        let (status, answer) = add(&app, &admin, "north", body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["field"], field, "{body}: {answer}");
+    }
+}

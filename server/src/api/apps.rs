@@ -1,7 +1,7 @@
 //! The publisher API (`/api/v1/publisher/apps…`), the review queue
 //! (`/api/v1/review/…`) and the public catalog (`/api/v1/catalog/…`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::JsonBody;
+use super::json::{JsonBody, QueryParams};
 use super::{ApiError, Caller, Page};
 use crate::http::AppState;
 
@@ -462,16 +462,25 @@ pub struct CatalogParams {
     pub q: Option<String>,
     /// A category, e.g. `clinical-decision-support`.
     pub category: Option<String>,
-    /// A FHIR version, e.g. `4.0.1`.
+    /// A FHIR version, by number (`4.0.1`) or release name (`R4`).
     pub fhir_version: Option<String>,
     /// A launch type: `ehr`, `standalone` or `backend`.
     pub launch: Option<String>,
     /// An audience: `patient`, `clinician` or `backend`.
     pub audience: Option<String>,
     /// `relevance` (with `q`), `newest` or `name`.
+    #[param(schema_with = sort_schema)]
     pub sort: Option<String>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+}
+
+/// The sort orders, as the engine names them.
+fn sort_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(CatalogSort::ALL.map(CatalogSort::as_str)))
+        .build()
 }
 
 const CATALOG_PAGE: u32 = 24;
@@ -486,7 +495,7 @@ const CATALOG_PAGE: u32 = 24;
 )]
 pub async fn catalog(
     State(state): State<AppState>,
-    Query(params): Query<CatalogParams>,
+    QueryParams(params): QueryParams<CatalogParams>,
 ) -> Result<Json<Page<CatalogSummary>>, ApiError> {
     let page = match params.cursor.as_deref() {
         None | Some("") => 0,
@@ -497,7 +506,7 @@ pub async fn catalog(
             .ok_or_else(|| ApiError::bad_request("`cursor` is not one this API gave out."))?,
     };
     let sort = match params.sort.as_deref() {
-        None | Some("") => CatalogSort::default(),
+        None => CatalogSort::default(),
         Some(s) => CatalogSort::parse(s).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "`sort` is one of {}.",

@@ -45,6 +45,21 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
+
+    /// The same error, naming the member `to` where it named `from`.
+    pub fn with_field_renamed(mut self, from: &str, to: &'static str) -> Self {
+        if self.field == Some(from) {
+            self.field = Some(to);
+        }
+        self
+    }
+
+    /// `422`: the request member `field` is wrong, as `message` says.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message);
+        error.field = Some(field);
+        error
+    }
 }
 
 impl From<EngineError> for ApiError {

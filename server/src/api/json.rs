@@ -1,6 +1,7 @@
-//! A JSON body extractor whose refusals use the API's error shape.
+//! Body and query extractors whose refusals use the API's error shape.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::ApiError;
@@ -15,6 +16,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(ApiError::bad_request(format!(
                 "The request body is not the JSON this endpoint takes: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
+/// Query parameters, refused in the API's error shape (`400`) when they
+/// cannot be read: an unknown `format`, a number past what it can be.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::bad_request(format!(
+                "The query parameters are not what this endpoint takes: {}",
                 rejection.body_text()
             ))),
         }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
+use super::json::QueryParams;
 use super::{ApiError, Page};
 use crate::http::AppState;
 
@@ -87,7 +88,8 @@ pub struct ListParams {
     pub cursor: Option<String>,
     /// Only registrations changed at or after this RFC 3339 time.
     pub updated_since: Option<String>,
-    /// Registrations per page, 100 by default, at most 200.
+    /// Registrations per page: 100 by default, 1 to 200.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -227,7 +229,7 @@ impl RegistryPages {
 pub async fn list(
     State(state): State<AppState>,
     TenantKey(tenant): TenantKey,
-    Query(params): Query<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
     RawQuery(query): RawQuery,
     if_none_match: IfNoneMatch,
 ) -> Result<Response, ApiError> {

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use engine::tenancy::Tenant;
 
-use super::json::JsonBody;
+use super::json::{JsonBody, QueryParams};
 use super::publishers::{InviteRequest, MemberResponse};
 use super::tenant_context::{InstallsTenant, MemberTenant};
 use super::{ApiError, Caller, Page};
@@ -372,12 +372,22 @@ pub struct AuditResponse {
     pub detail: serde_json::Value,
 }
 
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// `json` (the default) or `csv`.
-    pub format: Option<String>,
-    /// The newest entries to return, 1,000 by default.
+    #[param(inline)]
+    pub format: Option<AuditFormat>,
+    /// The newest entries to return: 1,000 by default, 1 to 10,000.
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u64>,
 }
 
@@ -394,14 +404,14 @@ pub struct AuditParams {
 pub async fn audit(
     State(state): State<AppState>,
     MemberTenant(tenant): MemberTenant,
-    axum::extract::Query(params): axum::extract::Query<AuditParams>,
+    QueryParams(params): QueryParams<AuditParams>,
 ) -> Result<axum::response::Response, ApiError> {
     let entries = state
         .engine
         .tenant_audit(&tenant, params.limit.unwrap_or(1000))
         .await?;
-    match params.format.as_deref() {
-        None | Some("json") => Ok(Json(Page {
+    match params.format.unwrap_or_default() {
+        AuditFormat::Json => Ok(Json(Page {
             items: entries
                 .into_iter()
                 .map(|e| AuditResponse {
@@ -418,8 +428,7 @@ pub async fn audit(
             next_cursor: None,
         })
         .into_response()),
-        Some("csv") => Ok(csv_download(tenant.slug(), &entries)),
-        Some(_) => Err(ApiError::bad_request("`format` is json or csv.")),
+        AuditFormat::Csv => Ok(csv_download(tenant.slug(), &entries)),
     }
 }
 
@@ -689,8 +698,15 @@ pub async fn remove_member(
 pub struct TenantUserResponse {
     pub id: String,
     pub username: String,
-    /// The FHIR resource the user is, e.g. `Practitioner/123`.
+    /// The FHIR resource the user is, e.g. `Practitioner/123` (SMART's
+    /// name for it).
+    #[serde(rename = "fhirUser")]
+    #[schema(rename = "fhirUser")]
     pub fhir_user: String,
+    /// The same as `fhirUser`; answered for one more release.
+    #[serde(rename = "fhir_user")]
+    #[schema(deprecated)]
+    pub fhir_user_deprecated: String,
     pub created_at: String,
 }
 
@@ -699,6 +715,7 @@ impl From<engine::authz::users::TenantUser> for TenantUserResponse {
         Self {
             id: u.id,
             username: u.username,
+            fhir_user_deprecated: u.fhir_user.clone(),
             fhir_user: u.fhir_user,
             created_at: timestamp(u.created_at),
         }
@@ -708,12 +725,37 @@ impl From<engine::authz::users::TenantUser> for TenantUserResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantUserRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     /// At least 8 characters and not a common one; never shown again.
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
     /// `Practitioner/…`, `PractitionerRole/…`, `Patient/…`,
-    /// `RelatedPerson/…` or `Person/…`.
-    pub fhir_user: String,
+    /// `RelatedPerson/…` or `Person/…` (SMART's name; required).
+    #[serde(rename = "fhirUser")]
+    #[schema(rename = "fhirUser", max_length = 200)]
+    pub fhir_user: Option<String>,
+    /// The old spelling of `fhirUser`, taken for one more release.
+    #[serde(rename = "fhir_user")]
+    #[schema(deprecated, max_length = 200)]
+    pub fhir_user_deprecated: Option<String>,
+}
+
+impl TenantUserRequest {
+    /// `fhirUser`, or its old spelling; one of them, once.
+    fn fhir_user(&self) -> Result<&str, ApiError> {
+        match (&self.fhir_user, &self.fhir_user_deprecated) {
+            (Some(name), None) | (None, Some(name)) => Ok(name),
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "fhir_user",
+                "Send `fhirUser` alone: `fhir_user` is its old spelling.",
+            )),
+            (None, None) => Err(ApiError::invalid(
+                "fhirUser",
+                "This is required: the FHIR resource the user is, e.g. Practitioner/123.",
+            )),
+        }
+    }
 }
 
 /// The end users of the tenant's authorization server.
@@ -755,8 +797,13 @@ pub async fn create_user(
 ) -> Result<impl IntoResponse, ApiError> {
     let user = state
         .engine
-        .create_tenant_user(&tenant, &body.username, &body.password, &body.fhir_user)
-        .await?;
+        .create_tenant_user(&tenant, &body.username, &body.password, body.fhir_user()?)
+        .await
+        .map_err(|e| {
+            // Named as the caller spelled it.
+            let spelled = if body.fhir_user.is_some() { "fhirUser" } else { "fhir_user" };
+            ApiError::from(e).with_field_renamed("fhir_user", spelled)
+        })?;
     Ok((StatusCode::CREATED, Json(TenantUserResponse::from(user))))
 }
 
