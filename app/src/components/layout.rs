@@ -10,7 +10,7 @@ pub fn Header(account: Option<AccountView>) -> impl IntoView {
     view! {
         <header class="site-header">
             <div class="container header-inner">
-                <a class="brand" href="/" aria-label="Sidecar home">
+                <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true">"S"</span>
                     <span class="brand-name">"Sidecar"</span>
                 </a>
