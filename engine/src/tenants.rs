@@ -140,7 +140,11 @@ impl Engine {
             ),
         )
         .await?;
+        // The FHIR base URLs are the audiences of the tenant's tokens: the
+        // authorization server must see the change at once.
+        crate::registry_watch::bump(&txn, tenant.id()).await?;
         txn.commit().await?;
+        self.registry_changed();
         Ok(tenant.reloaded(row))
     }
 

@@ -260,6 +260,44 @@ async fn a_backend_service_gets_a_token_with_the_granted_scopes_only() {
     }
 }
 
+/// The claims of an access token, read without checking (the test above
+/// checks the signature).
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_changed_fhir_base_url_is_the_audience_of_the_next_token() {
+    let app = spawn_app().await;
+    let b = backend(&app).await;
+    let scope = "system/Patient.rs";
+    let (status, _, first) =
+        request_token(&app, &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}), scope).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(claims_of(first["access_token"].as_str().unwrap())["aud"], FHIR);
+
+    let moved = "https://fhir.north.example.org/r5";
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            "/api/v1/tenants/north",
+            Some(&b.admin),
+            Some(json!({"name": "North Health", "fhir_base_urls": [moved]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, second) =
+        request_token(&app, &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}), scope).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(claims_of(second["access_token"].as_str().unwrap())["aud"], moved);
+}
+
 #[tokio::test]
 async fn bad_assertions_and_grants_are_refused_with_the_rfc_codes() {
     let app = spawn_app().await;
