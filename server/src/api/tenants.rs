@@ -399,7 +399,11 @@ pub struct AuditParams {
     tag = "audit",
     security(("personal_token" = [])),
     params(("tenant" = String, Path, description = "The tenant's slug."), AuditParams),
-    responses((status = 200, body = Page<AuditResponse>, description = "The entries (or, with `format=csv`, `text/csv`).")),
+    responses((
+        status = 200,
+        description = "The entries; with `format=csv`, a CSV download.",
+        content((Page<AuditResponse> = "application/json"), (String = "text/csv")),
+    )),
 )]
 pub async fn audit(
     State(state): State<AppState>,

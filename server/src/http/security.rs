@@ -1,7 +1,7 @@
 //! Browser security: refusing cross-site state changes and response headers.
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -13,10 +13,8 @@ use super::AppState;
 /// bearer token to the REST API carry no ambient credentials and are exempt.
 /// The refusal, or `None` when the request may go on.
 pub fn cross_origin_refusal(state: &AppState, request: &Request) -> Option<Response> {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    // Safe methods (RFC 9110 §9.2.1) change nothing.
+    if request.method().is_safe() {
         return None;
     }
     let bearer = request

@@ -2,6 +2,10 @@
 //! document describes them. The endpoints read forms and write JSON built
 //! by the engine; these types only describe that wire format (OAuth's and
 //! SMART's names, RFC 6749, 7009, 7662, 8414).
+//!
+//! Lengths are described in words, not as schema bounds: once the client
+//! and its redirect URI are known, RFC 6749 §4.1.2.1 sends a refusal back
+//! to the app as a redirect, not as a 4xx.
 
 #![allow(dead_code)] // read by the OpenAPI derive only
 
@@ -33,31 +37,23 @@ pub enum GrantType {
 pub struct TokenForm {
     grant_type: GrantType,
     /// `authorization_code`: the code the redirect carried.
-    #[schema(max_length = 512)]
     code: Option<String>,
     /// `authorization_code`: the redirect URI the authorization named.
-    #[schema(max_length = 2000)]
     redirect_uri: Option<String>,
     /// `authorization_code`: the PKCE verifier (RFC 7636, 43 to 128
     /// characters).
-    #[schema(max_length = 128)]
     code_verifier: Option<String>,
     /// `refresh_token`: the refresh token.
-    #[schema(max_length = 512)]
     refresh_token: Option<String>,
     /// Space-separated SMART scopes; a narrower set than granted.
-    #[schema(max_length = 4000)]
     scope: Option<String>,
-    #[schema(max_length = 200)]
     client_id: Option<String>,
-    #[schema(max_length = 512)]
     client_secret: Option<String>,
     /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
     client_assertion_type: Option<String>,
     /// A JWT signed by one of the client's registered keys (RS384 or
     /// ES384), with `iss` and `sub` the client id and `aud` this token
     /// endpoint.
-    #[schema(max_length = 16384)]
     client_assertion: Option<String>,
 }
 
@@ -85,7 +81,6 @@ pub struct TokenAnswer {
 /// An introspection request: the token, and optionally a hint.
 #[derive(ToSchema)]
 pub struct IntrospectionForm {
-    #[schema(max_length = 16384)]
     token: String,
     token_type_hint: Option<String>,
 }
@@ -94,7 +89,6 @@ pub struct IntrospectionForm {
 /// the client (not the tenant's key) revokes.
 #[derive(ToSchema)]
 pub struct RevocationForm {
-    #[schema(max_length = 16384)]
     token: String,
     token_type_hint: Option<String>,
     client_id: Option<String>,
@@ -172,8 +166,6 @@ pub struct AuthorizeRequest {
     /// Space-separated SMART scopes.
     scope: Option<String>,
     /// Returned unchanged; at most 1,024 characters.
-    #[param(max_length = 1024)]
-    #[schema(max_length = 1024)]
     state: String,
     /// The FHIR server the app will call: one of the tenant's FHIR base
     /// URLs, or the issuer.
@@ -185,7 +177,5 @@ pub struct AuthorizeRequest {
     /// EHR launch: the opaque value the EHR passed to the app.
     launch: Option<String>,
     /// OpenID Connect: echoed in the id token; at most 255 characters.
-    #[param(max_length = 255)]
-    #[schema(max_length = 255)]
     nonce: Option<String>,
 }

@@ -36,13 +36,13 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(revocation::revoke))
 }
 
-/// Is `path` one of the authorization server's POST endpoints? They take
-/// no cookies, so a cross-site request can do nothing a direct one could
-/// not.
+/// Is `path` one of the authorization server's endpoints (`oauth/…`,
+/// `.well-known/…`)? They read no cookies, so a cross-site request can do
+/// nothing a direct one could not.
 pub fn is_oauth_endpoint(path: &str) -> bool {
     path.strip_prefix("/t/")
         .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(_, rest)| rest.starts_with("oauth/"))
+        .is_some_and(|(_, rest)| rest.starts_with("oauth/") || rest.starts_with(".well-known/"))
 }
 
 /// An OAuth error as the wire has it.
