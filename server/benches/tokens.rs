@@ -27,9 +27,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use support::{load, Flags, MakeRequest, Run, Server};
 
-const ES384_PEM: &str = include_str!("../tests/fixtures/backend-es384.pem");
-const RS384_PEM: &str = include_str!("../tests/fixtures/backend-rs384.pem");
-const JWKS: &str = include_str!("../tests/fixtures/backend-jwks.json");
+const ES384_PEM: &str = include_str!("../tests/suite/fixtures/backend-es384.pem");
+const RS384_PEM: &str = include_str!("../tests/suite/fixtures/backend-rs384.pem");
+const JWKS: &str = include_str!("../tests/suite/fixtures/backend-jwks.json");
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const SCOPE: &str = "system/Patient.rs";
 

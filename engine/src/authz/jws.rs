@@ -153,9 +153,9 @@ mod tests {
     use jsonwebtoken::EncodingKey;
     use serde_json::{json, Value};
 
-    const ES384_PEM: &str = include_str!("../../../server/tests/fixtures/backend-es384.pem");
-    const RS384_PEM: &str = include_str!("../../../server/tests/fixtures/backend-rs384.pem");
-    const JWKS: &str = include_str!("../../../server/tests/fixtures/backend-jwks.json");
+    const ES384_PEM: &str = include_str!("../../../server/tests/suite/fixtures/backend-es384.pem");
+    const RS384_PEM: &str = include_str!("../../../server/tests/suite/fixtures/backend-rs384.pem");
+    const JWKS: &str = include_str!("../../../server/tests/suite/fixtures/backend-jwks.json");
 
     fn client_keys() -> Vec<(String, PublicKey)> {
         let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(JWKS).unwrap();

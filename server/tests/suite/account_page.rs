@@ -1,8 +1,6 @@
 //! The account page: memberships and personal access tokens.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use support::{spawn_app, PASSWORD};

@@ -1,8 +1,6 @@
 //! Every account path through the real router, and its bad inputs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use chrono::Duration;
 use reqwest::StatusCode;

@@ -1,8 +1,6 @@
 //! The REST API: bearer tokens, the error body and the list shape.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

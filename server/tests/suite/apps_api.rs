@@ -1,8 +1,6 @@
 //! Registering, versioning, reviewing and publishing apps through the API.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use domain::PlatformRole;
 use reqwest::{Method, StatusCode};

@@ -4,9 +4,7 @@
 //! certification kit's style: each with its RFC error code, and no code
 //! or token issued.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

@@ -2,9 +2,7 @@
 //! keys, `client_credentials` with a signed JWT, introspection, revocation,
 //! key rotation, and the refusals SMART's conformance tests look for.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use base64::Engine as _;
 use engine::Clock;

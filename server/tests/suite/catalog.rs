@@ -1,9 +1,7 @@
 //! Catalog search (full text, filters, sorting, pages), version history
 //! and the audit trail of review decisions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use engine::accounts::Account;
 use reqwest::{Method, StatusCode};

@@ -1,9 +1,7 @@
 //! The developer console and review forms: the same engine rules as the
 //! API, shown next to the field.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use domain::PlatformRole;
 use reqwest::StatusCode;

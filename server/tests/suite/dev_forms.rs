@@ -1,9 +1,7 @@
 //! The console's field-by-field app form and the publisher pages: every
 //! error next to its field, values kept, nothing saved until all is right.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use support::{spawn_app, TestApp, PASSWORD};
 

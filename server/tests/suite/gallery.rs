@@ -1,8 +1,6 @@
 //! The public gallery and app pages, server-rendered.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use domain::PlatformRole;
 use reqwest::StatusCode;

@@ -2,9 +2,7 @@
 //! ids of their own, and their EHR reads the registrations with a tenant
 //! API key. Another tenant's ids are never found.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};

@@ -7,8 +7,6 @@
 //! test starts the real binary that way and sends ten pipes' worth of log
 //! lines through it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
 
 use std::process::Stdio;
 use std::time::Duration;

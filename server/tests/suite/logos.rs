@@ -1,9 +1,7 @@
 //! Logo uploads: from the console form and the API, checked by content,
 //! frozen with each version and served by hash.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::{header, Method, StatusCode};
 use serde_json::json;

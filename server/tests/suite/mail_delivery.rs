@@ -1,9 +1,7 @@
 //! Mail through a real SMTP server (aiosmtpd), including an outage.
 //! Run by `scripts/test.sh`, which installs aiosmtpd.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use chrono::Duration;
 use support::smtp::{free_port, SmtpSink};

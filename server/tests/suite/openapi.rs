@@ -2,9 +2,7 @@
 //! resolves), and the same set of routes the API serves — in both
 //! directions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

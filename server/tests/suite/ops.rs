@@ -1,8 +1,6 @@
 //! Operations endpoints and the command line.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 

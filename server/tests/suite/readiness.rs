@@ -2,9 +2,7 @@
 //! by itself once it answers. PostgreSQL only (the database is reached
 //! through a TCP proxy the test can cut); run by `scripts/test.sh`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

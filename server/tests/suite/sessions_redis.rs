@@ -1,9 +1,7 @@
 //! Sessions in Redis (what several replicas share). Run by
 //! `scripts/test.sh` with `SIDECAR_TEST_REDIS_URL`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use support::{spawn_app_with, Options, PASSWORD};
 

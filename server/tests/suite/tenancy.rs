@@ -2,9 +2,7 @@
 //! install at once, members with roles, the tenant's own API key
 //! installing for the EHR, FHIR base URLs, and health systems applying.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -2,9 +2,7 @@
 //! narrowed scopes, manage the install, make an API key; the developer
 //! takes a new secret from the console.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::json;

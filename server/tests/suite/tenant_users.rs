@@ -3,9 +3,7 @@
 //! password and `fhirUser`, never shown their password, and invisible to
 //! other tenants.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

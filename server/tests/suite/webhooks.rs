@@ -1,9 +1,7 @@
 //! Webhooks delivered to a receiver on loopback: signed, retried after a
 //! failure, logged.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
-
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
