@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as oidc from "openid-client";
-import { developerApi } from "./support";
+import { audit, developerApi } from "./support";
 
 // SMART apps launched against a tenant's built-in authorization server by
 // real client libraries: openid-client (authorization code with PKCE,
@@ -19,7 +19,7 @@ async function endUser(request: APIRequestContext, api: Record<string, string>, 
   const username = `e2e-${fhirUser.split("/")[0].toLowerCase()}-${Date.now()}`;
   const made = await request.post(`/api/v1/tenants/${tenant}/users`, {
     headers: api,
-    data: { username, password, fhir_user: fhirUser },
+    data: { username, password, fhirUser },
   });
   expect(made.status(), await made.text()).toBe(201);
   return username;
@@ -61,10 +61,12 @@ async function smartApp(
 /** Signs in on Sidecar's page and allows the app. */
 async function signInAndAllow(page: Page, username: string) {
   await expect(page.getByRole("heading", { name: /^Sign in to/ })).toBeVisible();
+  await audit(page, "the sign-in page");
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: /^Allow E2E/ })).toBeVisible();
+  await audit(page, "the consent page");
   await page.getByRole("button", { name: "Allow" }).click();
 }
 

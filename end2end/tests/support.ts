@@ -64,3 +64,35 @@ export async function developerApi(page: Page, name: string): Promise<Record<str
   const token = (await page.getByTestId("new-token").textContent())!.trim();
   return { Authorization: `Bearer ${token}` };
 }
+
+const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Audits the page as it is now with axe-core (its rules as it runs them
+ * by default) and fails on any serious or critical violation, naming each
+ * with the elements it found. Also fails when the page scrolls sideways.
+ */
+export async function audit(page: Page, label: string) {
+  await page.evaluate(AXE_SOURCE);
+  const violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] =
+    await page.evaluate(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const result = await (window as any).axe.run(document);
+      return result.violations;
+    });
+  const serious = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `axe-core on ${label}`).toEqual([]);
+  const { overflow, widest } = await page.evaluate(() => {
+    // The innermost elements that reach past the right edge, to name in a failure.
+    const width = window.innerWidth;
+    const past = [...document.body.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().right > width + 0.5);
+    const widest = past
+      .filter((e) => ![...e.children].some((c) => past.includes(c)))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + String(e.className).split(" ").join(".") : ""}`);
+    return { overflow: document.documentElement.scrollWidth - width, widest };
+  });
+  expect(overflow, `${label} scrolls sideways by ${overflow}px (${widest.join(", ")})`).toBeLessThanOrEqual(0);
+}

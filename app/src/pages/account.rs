@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::{list_tokens, load_page};
 use crate::components::form::{Field, FlashMessage};
+use crate::components::ScrollingTable;
 use crate::model::{AccountView, MembershipView, TokenView};
 
 #[component]
@@ -120,8 +121,7 @@ fn Tokens(tokens: Vec<TokenView>, flash: crate::model::Flash) -> impl IntoView {
             <p class="muted">"Tokens let scripts and CI pipelines call the Sidecar API as you. Each acts only within your memberships."</p>
             {if has_tokens {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
+                    <ScrollingTable label="Personal access tokens">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                             <tbody>
                                 {tokens.into_iter().map(|t| {
@@ -142,8 +142,7 @@ fn Tokens(tokens: Vec<TokenView>, flash: crate::model::Flash) -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </tbody>
-                        </table>
-                    </div>
+                    </ScrollingTable>
                 }.into_any()
             } else {
                 view! { <p class="muted">"You have no tokens."</p> }.into_any()

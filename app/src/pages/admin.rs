@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::{admin_tenants, load_page, pending_tenant_applications};
 use crate::components::form::{Field, FlashMessage};
+use crate::components::ScrollingTable;
 use crate::model::{ApplicationRow, Flash};
 
 #[component]
@@ -47,12 +48,12 @@ pub fn AdminPage() -> impl IntoView {
                                 view! { <p class="muted">"No tenants yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap"><table class="table">
+                                    <ScrollingTable label="Tenants">
                                         <thead><tr><th scope="col">"Name"</th><th scope="col">"Slug"</th><th scope="col">"Created"</th></tr></thead>
                                         <tbody>{tenants.into_iter().map(|t| view! {
                                             <tr><td>{t.name}</td><td><code>{t.slug}</code></td><td>{t.created}</td></tr>
                                         }).collect_view()}</tbody>
-                                    </table></div>
+                                    </ScrollingTable>
                                 }.into_any()
                             }}
                         </section>

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{dev_app, dev_overview, load_page};
 use crate::components::form::{Field, FlashMessage};
 use crate::components::manifest_form::{FormState, ManifestFields};
+use crate::components::ScrollingTable;
 use crate::model::{DevApp, Flash};
 
 const EXAMPLE: &str = r#"{
@@ -86,12 +87,12 @@ pub fn DevHome() -> impl IntoView {
                             view! { <p class="muted">"No apps yet."</p> }.into_any()
                         } else {
                             view! {
-                                <div class="table-wrap"><table class="table">
+                                <ScrollingTable label="Your apps">
                                     <thead><tr><th scope="col">"App"</th><th scope="col">"Publisher"</th><th scope="col">"Status"</th></tr></thead>
                                     <tbody>{apps.into_iter().map(|a| view! {
                                         <tr><td><a href=format!("/dev/apps/{}", a.slug)>{a.name}</a></td><td>{a.publisher}</td><td>{a.status}</td></tr>
                                     }).collect_view()}</tbody>
-                                </table></div>
+                                </ScrollingTable>
                             }.into_any()
                         }}
                     </section>
@@ -276,7 +277,7 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
             } else {
                 let slug = app.slug.clone();
                 view! {
-                    <div class="table-wrap"><table class="table">
+                    <ScrollingTable label="Installs of this app">
                         <thead><tr><th scope="col">"Health system"</th><th scope="col">"Client id"</th><th scope="col">"State"</th><th scope="col">"Granted"</th><th scope="col"><span class="visually-hidden">"Secret"</span></th></tr></thead>
                         <tbody>{app.installs.into_iter().map(|i| view! {
                             <tr>
@@ -291,7 +292,7 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                                 })}</td>
                             </tr>
                         }).collect_view()}</tbody>
-                    </table></div>
+                    </ScrollingTable>
                 }.into_any()
             }}
         </section>

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{dev_publisher, load_page};
 use crate::components::form::{Field, FlashMessage};
+use crate::components::ScrollingTable;
 use crate::model::{Flash, PublisherPage};
 
 const ROLES: &[(&str, &str)] = &[
@@ -57,7 +58,7 @@ fn PublisherView(page: PublisherPage, flash: Flash) -> impl IntoView {
         <div class="grid-2">
             <section class="card" aria-labelledby="members-title">
                 <h2 id="members-title">"Members"</h2>
-                <div class="table-wrap"><table class="table">
+                <ScrollingTable label="Members">
                     <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th></tr></thead>
                     <tbody>{page.members.into_iter().map(|m| view! {
                         <tr>
@@ -66,7 +67,7 @@ fn PublisherView(page: PublisherPage, flash: Flash) -> impl IntoView {
                             <td>{if m.active { view! { <span class="badge">"Member"</span> }.into_any() } else { view! { <span class="badge badge-quiet">"Invited"</span> }.into_any() }}</td>
                         </tr>
                     }).collect_view()}</tbody>
-                </table></div>
+                </ScrollingTable>
             </section>
             <section class="card" aria-labelledby="invite-title">
                 <h2 id="invite-title">"Invite a member"</h2>

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{load_page, review_queue, review_submission};
 use crate::components::form::FlashMessage;
+use crate::components::ScrollingTable;
 use crate::model::{Flash, ReviewItem};
 
 fn reviewers_only() -> AnyView {
@@ -43,7 +44,7 @@ pub fn ReviewQueue() -> impl IntoView {
                         view! { <section class="card"><p class="muted">"Nothing is waiting for review."</p></section> }.into_any()
                     } else {
                         view! {
-                            <section class="card"><div class="table-wrap"><table class="table">
+                            <section class="card"><ScrollingTable label="Review queue">
                                 <thead><tr><th scope="col">"App"</th><th scope="col">"Publisher"</th><th scope="col">"Version"</th><th scope="col">"Submitted"</th></tr></thead>
                                 <tbody>{queue.into_iter().map(|item| view! {
                                     <tr>
@@ -51,7 +52,7 @@ pub fn ReviewQueue() -> impl IntoView {
                                         <td>{item.publisher}</td><td>{item.number}</td><td>{item.submitted}</td>
                                     </tr>
                                 }).collect_view()}</tbody>
-                            </table></div></section>
+                            </ScrollingTable></section>
                         }.into_any()
                     }}
                 }.into_any()

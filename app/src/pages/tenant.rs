@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{install_preview, load_page, tenant_console};
 use crate::components::form::{Field, FlashMessage};
+use crate::components::ScrollingTable;
 use crate::model::{Flash, InstallPreview, InstallRow, KeyRow, TenantConsole, WebhookRow};
 
 const KEY_SCOPES: &[(&str, &str)] = &[
@@ -134,11 +135,14 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
             <section class="card section-gap" aria-labelledby="keys-title">
                 <h2 id="keys-title">"API keys"</h2>
                 <p class="muted">"Your EHR reads the registrations with a key: "<code>"GET /api/v1/registrations"</code>" with "<code>"Authorization: Bearer <key>"</code>"."</p>
-                {(!console.keys.is_empty()).then(|| view! {
-                    <div class="table-wrap"><table class="table">
+                {(!console.keys.is_empty()).then(|| {
+                    let tenant = console.slug.clone();
+                    view! {
+                    <ScrollingTable label="API keys">
                         <thead><tr><th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                        <tbody>{console.keys.into_iter().map(|key| view! { <KeyItem key tenant=console.slug.clone()/> }).collect_view()}</tbody>
-                    </table></div>
+                        <tbody>{console.keys.into_iter().map(|key| view! { <KeyItem key tenant=tenant.clone()/> }).collect_view()}</tbody>
+                    </ScrollingTable>
+                    }
                 })}
                 <form method="post" action=key_action class="stack section-gap" novalidate>
                     <Field label="Key name" name="name" value=keys_flash.value("name") error=keys_flash.error("name") hint="Which system uses it, e.g. the EHR's integration engine."/>
@@ -229,7 +233,7 @@ fn MembersSection(
     view! {
         <section class="card section-gap" aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>
-            <div class="table-wrap"><table class="table">
+            <ScrollingTable label="Members">
                 <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
                     {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                 <tbody>{members.into_iter().map(|m| {
@@ -249,7 +253,7 @@ fn MembersSection(
                         </tr>
                     }
                 }).collect_view()}</tbody>
-            </table></div>
+            </ScrollingTable>
             {admin.then(|| view! {
                 <form method="post" action=format!("/t/{tenant}/admin/members") class="stack section-gap" novalidate>
                     <Field label="Email" name="email" kind="email" value=flash.value("email") error=flash.error("email")
@@ -284,7 +288,7 @@ fn UsersSection(
             <h2 id="users-title">"End users"</h2>
             <p class="muted">"The clinicians and patients who log in when an app launches against this tenant. Each is a FHIR resource: tokens name it as "<code>"fhirUser"</code>"."</p>
             {(!users.is_empty()).then(|| view! {
-                <div class="table-wrap"><table class="table">
+                <ScrollingTable label="End users">
                     <thead><tr><th scope="col">"Username"</th><th scope="col">"FHIR user"</th><th scope="col">"Added"</th>
                         {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                     <tbody>{users.into_iter().map(|u| {
@@ -303,7 +307,7 @@ fn UsersSection(
                             </tr>
                         }
                     }).collect_view()}</tbody>
-                </table></div>
+                </ScrollingTable>
             })}
             {admin.then(|| view! {
                 <form method="post" action=format!("/t/{tenant}/admin/users") class="stack section-gap" novalidate>
@@ -344,12 +348,12 @@ fn WebhookSection(tenant: String, webhook: Option<WebhookRow>, flash: Flash) -> 
                 <button class="button button-secondary" type="submit">"Save webhook"</button>
             </form>
             {webhook.filter(|w| !w.deliveries.is_empty()).map(|w| view! {
-                <div class="table-wrap section-gap"><table class="table">
+                <ScrollingTable label="Webhook deliveries" gap=true>
                     <thead><tr><th scope="col">"Event"</th><th scope="col">"Queued"</th><th scope="col">"Attempts"</th><th scope="col">"Outcome"</th></tr></thead>
                     <tbody>{w.deliveries.into_iter().map(|d| view! {
                         <tr><td><code>{d.event}</code></td><td>{d.created}</td><td>{d.attempts}</td><td>{d.outcome}</td></tr>
                     }).collect_view()}</tbody>
-                </table></div>
+                </ScrollingTable>
             })}
         </section>
     }
