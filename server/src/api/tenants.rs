@@ -805,7 +805,11 @@ pub async fn create_user(
         .await
         .map_err(|e| {
             // Named as the caller spelled it.
-            let spelled = if body.fhir_user.is_some() { "fhirUser" } else { "fhir_user" };
+            let spelled = if body.fhir_user.is_some() {
+                "fhirUser"
+            } else {
+                "fhir_user"
+            };
             ApiError::from(e).with_field_renamed("fhir_user", spelled)
         })?;
     Ok((StatusCode::CREATED, Json(TenantUserResponse::from(user))))

@@ -282,10 +282,12 @@ pub async fn audit_csv(
         return log_in(&format!("/t/{tenant}/admin"));
     };
     let entries = match state.engine.tenant(&account, &tenant).await {
-        Ok(tenant) => state
-            .engine
-            .tenant_audit(&tenant, engine::audit::AUDIT_PAGE_MAX)
-            .await,
+        Ok(tenant) => {
+            state
+                .engine
+                .tenant_audit(&tenant, engine::audit::AUDIT_PAGE_MAX)
+                .await
+        }
         Err(e) => Err(e),
     };
     match entries {

@@ -275,10 +275,17 @@ async fn a_changed_fhir_base_url_is_the_audience_of_the_next_token() {
     let app = spawn_app().await;
     let b = backend(&app).await;
     let scope = "system/Patient.rs";
-    let (status, _, first) =
-        request_token(&app, &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}), scope).await;
+    let (status, _, first) = request_token(
+        &app,
+        &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}),
+        scope,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{first}");
-    assert_eq!(claims_of(first["access_token"].as_str().unwrap())["aud"], FHIR);
+    assert_eq!(
+        claims_of(first["access_token"].as_str().unwrap())["aud"],
+        FHIR
+    );
 
     let moved = "https://fhir.north.example.org/r5";
     let (status, body) = app
@@ -290,10 +297,17 @@ async fn a_changed_fhir_base_url_is_the_audience_of_the_next_token() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, second) =
-        request_token(&app, &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}), scope).await;
+    let (status, _, second) = request_token(
+        &app,
+        &assertion(&app, &b.client_id, Algorithm::ES384, |_| {}),
+        scope,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{second}");
-    assert_eq!(claims_of(second["access_token"].as_str().unwrap())["aud"], moved);
+    assert_eq!(
+        claims_of(second["access_token"].as_str().unwrap())["aud"],
+        moved
+    );
 }
 
 #[tokio::test]

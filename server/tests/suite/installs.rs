@@ -274,7 +274,10 @@ async fn registrations_page_by_change_with_etags() {
             .unwrap();
         assert_eq!(response.status(), expected, "limit={limit}");
         let body: Value = response.json().await.unwrap();
-        assert!(body["message"].as_str().unwrap().contains("limit"), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("limit"),
+            "{body}"
+        );
     }
     let most = get("/api/v1/registrations?limit=200".into(), None)
         .await

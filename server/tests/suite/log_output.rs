@@ -7,7 +7,6 @@
 //! test starts the real binary that way and sends ten pipes' worth of log
 //! lines through it.
 
-
 use std::process::Stdio;
 use std::time::Duration;
 

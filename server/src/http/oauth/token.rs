@@ -117,4 +117,3 @@ fn form_decoded(text: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
-
