@@ -4,7 +4,7 @@
 # authorization server), once for each kind of caller: anonymous, a
 # developer, a reviewer, a tenant admin and a tenant API key. Each caller
 # gets a freshly seeded server of its own (a caller may revoke its own
-# key) and a fixed time budget.
+# key) and a fixed time budget; the five run side by side.
 #
 # Fails on any 5xx, any answer that does not match the document, a
 # request the document calls invalid that is accepted, any request not
@@ -19,7 +19,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/target/release/sidecar"
-BUDGET=100
+BUDGET=120
 while (($#)); do
   case "$1" in
     --seconds) BUDGET="$2"; shift 2 ;;
@@ -39,15 +39,13 @@ if ! python3 -c 'import schemathesis' 2>/dev/null; then
 fi
 
 WORK="$(mktemp -d)"
-SERVER_PID=""
-stop_server() {
-  if [[ -n "$SERVER_PID" ]]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
+PIDS=()
+stop_servers() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
 }
-trap 'stop_server; rm -rf "$WORK"' EXIT
+trap 'stop_servers; rm -rf "$WORK"' EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -64,65 +62,81 @@ token_of() {
   "$BIN" token create --email "$1" --scope "$2" --name fuzz 2>/dev/null | tail -n 1
 }
 
-FAILED=()
-for caller in "${CALLERS[@]}"; do
-  data="$WORK/$caller"
+# Starts the caller's server and writes its URL and bearer token (empty
+# for the anonymous caller) to $WORK/$caller.env.
+start() {
+  local caller="$1" data="$WORK/$1" port token=""
   cp -r "$WORK/template" "$data"
   port="$(free_port)"
   export SIDECAR_DATA_DIR="$data" SIDECAR_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port"
   unset DATABASE_URL REDIS_URL SMTP_URL
-  auth=()
   case "$caller" in
-    developer) auth=(-H "Authorization: Bearer $(token_of developer@sidecar.test publisher)") ;;
-    reviewer) auth=(-H "Authorization: Bearer $(token_of reviewer@sidecar.test review)") ;;
-    tenant-admin | tenant-key) auth=(-H "Authorization: Bearer $(token_of tenant-admin@sidecar.test tenant-admin)") ;;
+    developer) token="$(token_of developer@sidecar.test publisher)" ;;
+    reviewer) token="$(token_of reviewer@sidecar.test review)" ;;
+    tenant-admin | tenant-key) token="$(token_of tenant-admin@sidecar.test tenant-admin)" ;;
   esac
   "$BIN" serve >"$WORK/$caller.log" 2>&1 &
-  SERVER_PID=$!
+  PIDS+=($!)
   for _ in $(seq 1 100); do
     curl -fsS "$PUBLIC_URL/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
   if [[ "$caller" == tenant-key ]]; then
-    key="$(curl -fsS -X POST "$PUBLIC_URL/api/v1/tenants/demo-health/keys" "${auth[@]}" \
-      -H 'Content-Type: application/json' \
+    token="$(curl -fsS -X POST "$PUBLIC_URL/api/v1/tenants/demo-health/keys" \
+      -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
       -d '{"name": "fuzz", "scopes": ["registrations:read", "launch:write", "introspect", "installs:write"]}' |
       python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')"
-    auth=(-H "Authorization: Bearer $key")
   fi
+  printf '%s\n%s\n' "$PUBLIC_URL" "$token" >"$WORK/$caller.env"
+}
 
-  say "$caller: ${BUDGET}s of generated requests"
+fuzz() {
+  local caller="$1" url token
+  { read -r url; read -r token; } <"$WORK/$caller.env"
+  local auth=()
+  [[ -n "$token" ]] && auth=(-H "Authorization: Bearer $token")
+  cd "$WORK"
+  st --config-file "$ROOT/scripts/fuzz/schemathesis.toml" run "$url/api/v1/openapi.json" \
+    --checks all \
+    --exclude-checks positive_data_acceptance \
+    --workers 1 \
+    --request-timeout 5 \
+    --max-response-time 5 \
+    --max-time "$BUDGET" \
+    --warnings off \
+    --no-color \
+    "${auth[@]}"
+}
+
+for caller in "${CALLERS[@]}"; do start "$caller"; done
+say "${BUDGET}s of generated requests for each of: ${CALLERS[*]}"
+RUNS=()
+for caller in "${CALLERS[@]}"; do
+  fuzz "$caller" >"$WORK/$caller.st.log" 2>&1 &
+  RUNS+=($!)
+done
+
+FAILED=()
+for i in "${!CALLERS[@]}"; do
+  caller="${CALLERS[$i]}"
   status=0
-  (
-    cd "$WORK"
-    st --config-file "$ROOT/scripts/fuzz/schemathesis.toml" run "$PUBLIC_URL/api/v1/openapi.json" \
-      --checks all \
-      --exclude-checks positive_data_acceptance \
-      --workers 2 \
-      --request-timeout 5 \
-      --max-response-time 5 \
-      --max-time "$BUDGET" \
-      --warnings off \
-      --no-color \
-      "${auth[@]}"
-  ) >"$WORK/$caller.st.log" 2>&1 || status=$?
-
+  wait "${RUNS[$i]}" || status=$?
+  { read -r url; read -r _; } <"$WORK/$caller.env"
   # A hang, not a timing: generous bounds.
   alive=1
-  curl -fsS -m 10 "$PUBLIC_URL/healthz" >/dev/null 2>&1 || alive=0
-  curl -fsS -m 10 "$PUBLIC_URL/api/v1/catalog/apps?q=chart" >/dev/null 2>&1 || alive=0
-  stop_server
-
-  tail -n 25 "$WORK/$caller.st.log"
+  curl -fsS -m 10 "$url/healthz" >/dev/null 2>&1 || alive=0
+  curl -fsS -m 10 "$url/api/v1/catalog/apps?q=chart" >/dev/null 2>&1 || alive=0
+  say "$caller: $(grep -E '^ *[0-9]+ generated' "$WORK/$caller.st.log" | head -n 1 | sed 's/^ *//')"
   if ((status != 0)); then
     FAILED+=("$caller: Schemathesis found failures (exit $status)")
-    sed -n '/FAILURES/,/SUMMARY/p' "$WORK/$caller.st.log" | head -n 200
+    sed -n '/FAILURES/,$p' "$WORK/$caller.st.log" | cut -c1-400 | head -n 150
   fi
   if ((!alive)); then
     FAILED+=("$caller: the server did not answer /healthz and a catalog page within 10 s after the run")
     tail -n 30 "$WORK/$caller.log"
   fi
 done
+stop_servers
 
 if ((${#FAILED[@]})); then
   printf '  - %s\n' "${FAILED[@]}" >&2

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: Rust tests on SQLite and on PostgreSQL, the Redis session
-# and SMTP tests, then the Playwright suite in Chromium against a real server.
+# Runs every test against one release build, the one scripts/run.sh makes:
+# Rust tests on SQLite and on PostgreSQL, the Redis session and SMTP tests,
+# the Playwright suite in Chromium (with axe-core) against the release
+# binary, and a Schemathesis fuzz run of the API as each kind of caller.
 #
 #   scripts/test.sh         skips, loudly, suites whose service is missing
 #   scripts/test.sh --ci    a missing PostgreSQL or Redis fails the run
@@ -23,10 +25,14 @@ done
 
 export SIDECAR_TEST_POSTGRES_URL="${SIDECAR_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export SIDECAR_TEST_REDIS_URL="${SIDECAR_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
-# The same flag cargo-leptos builds with, so that tests reuse its build.
-# Every cargo call below selects the same packages (the default members), so
-# that features resolve alike and nothing is compiled twice.
-TEST_RUSTFLAGS="--cfg erase_components"
+# The Rust tests build in the release profile with what cargo-leptos's
+# release build sets (`LEPTOS_OUTPUT_NAME` is read at compile time), so
+# they reuse that build instead of compiling the workspace a second time.
+# Every cargo call below selects the same packages (the default members),
+# so that features resolve alike; a dev-dependency that turns on more
+# features of a shared crate undoes the sharing (see the `getrandom` line in
+# server/Cargo.toml).
+export LEPTOS_OUTPUT_NAME=sidecar
 # A failing test's message, without a page of backtrace.
 export RUST_BACKTRACE=0
 SKIPPED=()
@@ -55,12 +61,12 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
 fi
 
-say "building (debug: server and wasm)"
-cargo leptos build
+say "building the release binary and site (as scripts/run.sh does)"
+cargo leptos build --release
 
 say "Rust tests on SQLite"
 SUITES=$((SUITES + 1))
-RUSTFLAGS="$TEST_RUSTFLAGS" cargo test
+cargo test --release
 
 # Tests that need a service are #[ignore]d for a plain `cargo test`; they
 # are picked here by a word in their names. `--ignored` keeps the same
@@ -72,7 +78,7 @@ if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
     while read -r db; do psql "$SIDECAR_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
   say "Rust tests on PostgreSQL"
   SUITES=$((SUITES + 1))
-  SIDECAR_TEST_DATABASE=postgres RUSTFLAGS="$TEST_RUSTFLAGS" cargo test
+  SIDECAR_TEST_DATABASE=postgres cargo test --release
   SERVICE_TESTS+=(unreachable)
 else
   skip "PostgreSQL suite: nothing answers at $(host_port "$SIDECAR_TEST_POSTGRES_URL")"
@@ -84,7 +90,7 @@ else
 fi
 say "tests with real services: ${SERVICE_TESTS[*]}"
 SUITES=$((SUITES + 1))
-RUSTFLAGS="$TEST_RUSTFLAGS" cargo test -- --ignored "${SERVICE_TESTS[@]}"
+cargo test --release -- --ignored "${SERVICE_TESTS[@]}"
 
 say "Playwright in Chromium"
 SUITES=$((SUITES + 1))
@@ -93,8 +99,8 @@ E2E_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0
 export SIDECAR_DATA_DIR="$E2E_DIR" SIDECAR_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL="http://127.0.0.1:$E2E_PORT"
 (
   unset DATABASE_URL REDIS_URL SMTP_URL
-  target/debug/sidecar seed-demo >/dev/null
-  target/debug/sidecar serve >"$E2E_DIR/server.log" 2>&1 &
+  target/release/sidecar seed-demo >/dev/null
+  target/release/sidecar serve >"$E2E_DIR/server.log" 2>&1 &
   SERVER_PID=$!
   trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do
@@ -109,6 +115,10 @@ export SIDECAR_DATA_DIR="$E2E_DIR" SIDECAR_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL
   fi
 )
 rm -rf "$E2E_DIR"
+
+say "fuzzing the API with Schemathesis (each kind of caller)"
+SUITES=$((SUITES + 1))
+(unset SIDECAR_DATA_DIR SIDECAR_ADDR PUBLIC_URL; scripts/fuzz-api.sh --binary target/release/sidecar)
 
 # The closing line CI reads: suites run, failed (a failure exits earlier).
 if ((${#SKIPPED[@]})); then
