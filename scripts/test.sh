@@ -28,11 +28,13 @@ export SIDECAR_TEST_REDIS_URL="${SIDECAR_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 # The Rust tests build in the release profile with what cargo-leptos's
 # release build sets (`LEPTOS_OUTPUT_NAME` is read at compile time), so
 # they reuse that build instead of compiling the workspace a second time.
-# Every cargo call below selects the same packages (the default members),
-# so that features resolve alike; a dev-dependency that turns on more
+# Only on these lines: a server that finds it in its environment takes its
+# whole configuration from the environment and links unhashed assets.
+# Every cargo call selects the same packages (the default members), so
+# that features resolve alike; a dev-dependency that turns on more
 # features of a shared crate undoes the sharing (see the `getrandom` line in
 # server/Cargo.toml).
-export LEPTOS_OUTPUT_NAME=sidecar
+rust_tests() { LEPTOS_OUTPUT_NAME=sidecar cargo test --release "$@"; }
 # A failing test's message, without a page of backtrace.
 export RUST_BACKTRACE=0
 SKIPPED=()
@@ -66,7 +68,7 @@ cargo leptos build --release
 
 say "Rust tests on SQLite"
 SUITES=$((SUITES + 1))
-cargo test --release
+rust_tests
 
 # Tests that need a service are #[ignore]d for a plain `cargo test`; they
 # are picked here by a word in their names. `--ignored` keeps the same
@@ -78,7 +80,7 @@ if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
     while read -r db; do psql "$SIDECAR_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
   say "Rust tests on PostgreSQL"
   SUITES=$((SUITES + 1))
-  SIDECAR_TEST_DATABASE=postgres cargo test --release
+  SIDECAR_TEST_DATABASE=postgres rust_tests
   SERVICE_TESTS+=(unreachable)
 else
   skip "PostgreSQL suite: nothing answers at $(host_port "$SIDECAR_TEST_POSTGRES_URL")"
@@ -90,7 +92,7 @@ else
 fi
 say "tests with real services: ${SERVICE_TESTS[*]}"
 SUITES=$((SUITES + 1))
-cargo test --release -- --ignored "${SERVICE_TESTS[@]}"
+rust_tests -- --ignored "${SERVICE_TESTS[@]}"
 
 say "Playwright in Chromium"
 SUITES=$((SUITES + 1))
