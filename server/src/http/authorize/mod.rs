@@ -1,11 +1,13 @@
-//! The authorize endpoint and its two pages (sign in, consent), rendered
-//! here as plain HTML: no script, nothing to hydrate, and a
+//! The authorize endpoint and its two pages (sign in, consent; rendered in
+//! `pages`): plain HTML, no script, nothing to hydrate, and a
 //! Content-Security-Policy that lets the forms lead only back here and to
 //! the app's redirect URI, and no one frame them.
 //!
 //! `GET|POST /t/{tenant}/oauth/authorize` takes the app's request; the
 //! pages post to `/t/{tenant}/authorize/sign-in` and `…/consent`, which
 //! (unlike the OAuth endpoints) refuse posts from other sites.
+
+mod pages;
 
 use std::sync::OnceLock;
 
@@ -17,9 +19,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
-use engine::authz::authorize::{AuthorizeParams, Interaction, Outcome, PatientChoice, Step};
+use engine::authz::authorize::{AuthorizeParams, Outcome, Step};
 use engine::EngineError;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{AnyView, LeptosOptions};
 use serde::Deserialize;
 
 use super::oauth::doc::AuthorizeRequest;
@@ -204,11 +206,10 @@ fn answer(state: &AppState, slug: &str, outcome: Outcome) -> Response {
         },
         Outcome::Refused(message) => refused(state, &message),
         Outcome::Show(interaction) => {
-            let origin = interaction.redirect_origin.clone();
             let (title, body) = match &interaction.step {
                 Step::SignIn { username, error } => (
                     format!("Sign in · {}", interaction.tenant_name),
-                    sign_in_page(slug, &interaction, username, error.as_deref()),
+                    pages::sign_in(slug, &interaction, username, error.as_deref()),
                 ),
                 Step::Consent {
                     username,
@@ -216,7 +217,7 @@ fn answer(state: &AppState, slug: &str, outcome: Outcome) -> Response {
                     patient_choice,
                 } => (
                     format!("Allow {}?", interaction.client_name),
-                    consent_page(
+                    pages::consent(
                         slug,
                         &interaction,
                         username,
@@ -225,7 +226,13 @@ fn answer(state: &AppState, slug: &str, outcome: Outcome) -> Response {
                     ),
                 ),
             };
-            page(state, StatusCode::OK, &title, &body, Some(&origin))
+            page(
+                state,
+                StatusCode::OK,
+                &title,
+                body,
+                Some(&interaction.redirect_origin),
+            )
         }
     }
 }
@@ -236,9 +243,9 @@ fn failed(state: &AppState, error: EngineError) -> Response {
             state,
             StatusCode::NOT_FOUND,
             "No such authorization server",
-            &card(
+            pages::notice(
                 "There is no such authorization server",
-                "<p>Check the address the app was given.</p>",
+                "Check the address the app was given.",
             ),
             None,
         ),
@@ -248,9 +255,9 @@ fn failed(state: &AppState, error: EngineError) -> Response {
                 state,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
-                &card(
+                pages::notice(
                     "Something went wrong",
-                    "<p>Something went wrong on our side. Go back to the app and try again later.</p>",
+                    "Something went wrong on our side. Go back to the app and try again later.",
                 ),
                 None,
             )
@@ -264,146 +271,9 @@ fn refused(state: &AppState, message: &str) -> Response {
         state,
         StatusCode::BAD_REQUEST,
         "This sign-in cannot go on",
-        &card(
-            "This sign-in cannot go on",
-            &format!(
-                r#"<div class="notice notice-error" role="alert"><p>{}</p></div>"#,
-                esc(message)
-            ),
-        ),
+        pages::refusal(message),
         None,
     )
-}
-
-fn card(title: &str, inner: &str) -> String {
-    format!(
-        r#"<section class="auth-card card" aria-labelledby="auth-title"><h1 id="auth-title">{}</h1>{inner}</section>"#,
-        esc(title)
-    )
-}
-
-fn scope_items(interaction: &Interaction) -> String {
-    let items: String = interaction
-        .scopes
-        .iter()
-        .map(|(scope, words)| {
-            format!(
-                r#"<li><span>{}</span><code class="scope-code">{}</code></li>"#,
-                esc(words),
-                esc(scope)
-            )
-        })
-        .collect();
-    format!(r#"<ul class="scope-list">{items}</ul>"#)
-}
-
-fn sign_in_page(
-    slug: &str,
-    interaction: &Interaction,
-    username: &str,
-    error: Option<&str>,
-) -> String {
-    let error = error
-        .map(|e| {
-            format!(
-                r#"<div class="notice notice-error" role="alert"><p>{}</p></div>"#,
-                esc(e)
-            )
-        })
-        .unwrap_or_default();
-    let inner = format!(
-        r#"<p class="lead"><strong>{app}</strong> asks to:</p>
-{scopes}
-{error}
-<form method="post" action="/t/{slug}/authorize/sign-in" class="stack">
-<input type="hidden" name="handle" value="{handle}">
-<div class="field"><label for="field-username">Username</label>
-<input id="field-username" name="username" type="text" value="{username}" autocomplete="username" required maxlength="64"{focus_username}></div>
-<div class="field"><label for="field-password">Password</label>
-<input id="field-password" name="password" type="password" autocomplete="current-password" required maxlength="128"{focus_password}></div>
-<button class="button button-primary button-block" type="submit">Sign in</button>
-</form>"#,
-        app = esc(&interaction.client_name),
-        scopes = scope_items(interaction),
-        slug = esc(slug),
-        handle = esc(&interaction.handle),
-        username = esc(username),
-        // The field to type in next.
-        focus_username = if username.is_empty() {
-            " autofocus"
-        } else {
-            ""
-        },
-        focus_password = if username.is_empty() {
-            ""
-        } else {
-            " autofocus"
-        },
-    );
-    card(&format!("Sign in to {}", interaction.tenant_name), &inner)
-}
-
-fn consent_page(
-    slug: &str,
-    interaction: &Interaction,
-    username: &str,
-    fhir_user: &str,
-    choice: Option<&PatientChoice>,
-) -> String {
-    let patient = choice
-        .map(|choice| {
-            let options: String = choice
-                .known
-                .iter()
-                .map(|(id, name)| {
-                    format!(r#"<option value="{}">{}</option>"#, esc(id), esc(name))
-                })
-                .collect();
-            let error = choice
-                .error
-                .as_deref()
-                .map(|e| {
-                    format!(
-                        r#"<p class="field-error" id="field-patient-error" role="alert">{}</p>"#,
-                        esc(e)
-                    )
-                })
-                .unwrap_or_default();
-            format!(
-                r#"<div class="field{invalid}"><label for="field-patient">Patient</label>
-<p class="field-hint" id="field-patient-hint">The FHIR id of the patient the app is for.</p>
-<input id="field-patient" name="patient" type="text" list="known-patients" value="{value}" maxlength="64" aria-describedby="field-patient-hint">
-<datalist id="known-patients">{options}</datalist>{error}</div>"#,
-                invalid = if choice.error.is_some() {
-                    " field-invalid"
-                } else {
-                    ""
-                },
-                value = esc(&choice.value),
-            )
-        })
-        .unwrap_or_default();
-    let inner = format!(
-        r#"<p class="eyebrow">{tenant}</p>
-<p class="lead">Signed in as <strong>{username}</strong> ({fhir_user}). <strong>{app}</strong> will be able to:</p>
-{scopes}
-<form method="post" action="/t/{slug}/authorize/consent" class="stack">
-<input type="hidden" name="handle" value="{handle}">
-{patient}
-<div class="consent-actions">
-<button class="button button-primary" type="submit" name="decision" value="allow">Allow</button>
-<button class="button button-secondary" type="submit" name="decision" value="deny">Deny</button>
-</div>
-</form>"#,
-        tenant = esc(&interaction.tenant_name),
-        username = esc(username),
-        fhir_user = esc(fhir_user),
-        app = esc(&interaction.client_name),
-        scopes = scope_items(interaction),
-        slug = esc(slug),
-        handle = esc(&interaction.handle),
-    );
-    card(&format!("Allow {}?", interaction.client_name), &inner)
 }
 
 /// A whole page: the site's stylesheet, no script; forms may post here
@@ -412,17 +282,10 @@ fn page(
     state: &AppState,
     status: StatusCode,
     title: &str,
-    body: &str,
+    body: AnyView,
     redirect_origin: Option<&str>,
 ) -> Response {
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="stylesheet" href="{css}"></head>
-<body><main class="site-main" id="main"><div class="container">{body}</div></main></body></html>"#,
-        title = esc(title),
-        css = esc(stylesheet(&state.leptos)),
-    );
+    let html = pages::document(title, stylesheet(&state.leptos), body);
     let form_action = match redirect_origin.filter(|o| !o.is_empty() && *o != "null") {
         Some(origin) => format!("'self' {origin}"),
         None => "'self'".to_owned(),
@@ -479,33 +342,4 @@ fn stylesheet(options: &LeptosOptions) -> &'static str {
         }
         format!("/{}/{name}.css", options.site_pkg_dir)
     })
-}
-
-/// Text for HTML (element content and quoted attributes).
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn text_is_escaped_for_html() {
-        assert_eq!(
-            esc(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 }
