@@ -25,7 +25,7 @@ pub struct SessionUser {
 
 /// The account behind this request's session, if any.
 #[derive(Debug, Clone, Default)]
-pub struct CurrentAccount(pub Option<engine::accounts::Account>);
+pub struct CurrentAccount(pub Option<engine::people::accounts::Account>);
 
 /// Reads and removes the flash, when it belongs to `form`.
 pub async fn take_flash(session: &Session, form: &str) -> Flash {

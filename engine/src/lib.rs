@@ -3,42 +3,40 @@
 //! The server's HTML pages, its REST API and its command line all call the
 //! same methods on [`Engine`]; rules are written here once.
 
-pub mod accounts;
-pub mod apps;
-pub mod audit;
+//! Its folders are its contexts, each importing only those below it:
+//!
+//! | context | holds |
+//! |---|---|
+//! | [`authz`] | each tenant's built-in SMART authorization server |
+//! | [`tenancy`] | tenants, installs, credentials, the registry, webhooks |
+//! | [`publishing`] | apps, versions, review, logos, the catalog |
+//! | [`people`] | accounts, personal tokens, publishers and their members |
+//! | [`platform`] | clock, database, errors, secrets, fetch, mail, audit |
+//!
+//! [`entity`] (the tables) lies under all of them. A lower context moves a
+//! higher one only by announcing an event ([`events`]); [`seed`] stands on
+//! top and makes demo data through the same use cases.
+
 pub mod authz;
-pub mod catalog;
-pub mod clock;
-pub mod db;
 pub mod entity;
-pub mod error;
-pub mod fetch;
-pub mod installs;
-pub mod mail;
-pub mod markdown;
-pub mod media;
-pub mod members;
-pub mod orgs;
-pub mod password;
-pub mod registry;
-pub mod registry_watch;
-pub mod secret;
+pub(crate) mod events;
+pub mod people;
+pub mod platform;
+pub mod publishing;
 pub mod seed;
-mod sql;
 pub mod tenancy;
-pub mod tenants;
-pub mod throttle;
-pub mod tokens;
-pub mod webhooks;
 
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use url::Url;
 
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{EngineError, EngineResult};
-pub use mail::{MailConfig, MailWorker};
+pub use platform::clock::{Clock, ManualClock, SystemClock};
+pub use platform::error::{EngineError, EngineResult};
+pub use platform::mail::{MailConfig, MailWorker};
+use platform::{fetch, secret};
+use publishing::catalog;
+use tenancy::watch as registry_watch;
 
 /// Settings the engine needs from the server's configuration.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 
 use domain::PlatformRole;
 
-use crate::orgs::TenantAdmin;
+use crate::tenancy::tenants::TenantAdmin;
 use crate::{Engine, EngineError, EngineResult};
 
 /// A demo account and its password, for printing.
@@ -126,8 +126,8 @@ impl Engine {
     /// Registers, submits and approves a demo app unless it exists already.
     async fn seed_published_app(
         &self,
-        developer: &crate::accounts::Account,
-        reviewer: &crate::accounts::Account,
+        developer: &crate::people::accounts::Account,
+        reviewer: &crate::people::accounts::Account,
         manifest: serde_json::Value,
     ) -> EngineResult<()> {
         let input: domain::ManifestInput = serde_json::from_value(manifest)

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use engine::fetch::{fetch, FetchConfig, FetchError};
+use engine::platform::fetch::{fetch, FetchConfig, FetchError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use domain::PlatformRole;
-use engine::orgs::TenantAdmin;
+use engine::tenancy::tenants::TenantAdmin;
 use engine::SystemClock;
 
 use crate::config::Config;

@@ -119,7 +119,7 @@ impl Config {
             }
             Some(v) => bail!(
                 "DATABASE_URL `{}` is not supported: use sqlite://PATH or postgres://…",
-                engine::db::redact(&v)
+                engine::platform::db::redact(&v)
             ),
             None => format!(
                 "sqlite://{}?mode=rwc",

@@ -15,7 +15,7 @@ pub struct Sidecar {
     pub router: axum::Router,
     pub engine: Engine,
     pub mail_worker: MailWorker,
-    pub webhook_worker: engine::webhooks::WebhookWorker,
+    pub webhook_worker: engine::tenancy::webhooks::WebhookWorker,
     pub sessions: Store,
 }
 
@@ -29,8 +29,8 @@ pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<En
             )
         })?;
     }
-    let db = engine::db::connect(&config.database_url).await?;
-    engine::db::migrate(&db).await?;
+    let db = engine::platform::db::connect(&config.database_url).await?;
+    engine::platform::db::migrate(&db).await?;
     let engine_config = EngineConfig {
         public_url: config.public_url.clone(),
         mail: MailConfig {
@@ -38,12 +38,12 @@ pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<En
             file_dir: config.data_dir.join("mail"),
             from: config.mail_from.clone(),
         },
-        fetch: engine::fetch::FetchConfig {
+        fetch: engine::platform::fetch::FetchConfig {
             allow_private: config.allow_private_fetch,
             extra_roots_pem: config.fetch_ca_pem.clone(),
             ..Default::default()
         },
-        master_key: engine::secret::MasterKey::new(config.master_key_or_generate()?.0),
+        master_key: engine::platform::secret::MasterKey::new(config.master_key_or_generate()?.0),
         secret_grace: chrono::Duration::hours(i64::from(config.secret_grace_hours)),
     };
     let engine = Engine::new(db, clock, engine_config);
@@ -80,7 +80,7 @@ pub async fn build(
         router,
         engine: engine.clone(),
         mail_worker,
-        webhook_worker: engine::webhooks::WebhookWorker::new(engine.clone()),
+        webhook_worker: engine::tenancy::webhooks::WebhookWorker::new(engine.clone()),
         sessions,
     })
 }

@@ -48,7 +48,7 @@ pub async fn pending_tenant_applications(
     }
 }
 
-fn application_row(a: engine::tenants::TenantApplication) -> crate::model::ApplicationRow {
+fn application_row(a: engine::tenancy::tenants::TenantApplication) -> crate::model::ApplicationRow {
     crate::model::ApplicationRow {
         created: date(a.created_at),
         id: a.id,

@@ -9,13 +9,13 @@ pub async fn gallery(
     page: u32,
 ) -> Result<crate::model::GalleryPage, ServerFnError> {
     let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let query = engine::catalog::CatalogQuery {
+    let query = engine::publishing::catalog::CatalogQuery {
         q: some(filters.q),
         category: some(filters.category),
         fhir_version: some(filters.fhir_version),
         launch: some(filters.launch),
         audience: some(filters.audience),
-        sort: engine::catalog::CatalogSort::parse(&filters.sort).unwrap_or_default(),
+        sort: engine::publishing::catalog::CatalogSort::parse(&filters.sort).unwrap_or_default(),
         page,
         per_page: 12,
     };
@@ -52,7 +52,7 @@ pub async fn app_details(slug: String) -> Result<Option<crate::model::AppDetails
         slug: app.slug.clone(),
         name: m.client_name.clone(),
         tagline: m.tagline.clone(),
-        description_html: engine::markdown::to_safe_html(&m.description),
+        description_html: engine::platform::markdown::to_safe_html(&m.description),
         logo: logo_url(&app.version),
         publisher: app.publisher_name.clone(),
         version: app.version.number,
@@ -87,7 +87,7 @@ pub async fn app_details(slug: String) -> Result<Option<crate::model::AppDetails
 }
 
 /// The uploaded logo of a version, else the publisher's own `logo_uri`.
-fn logo_url(version: &engine::apps::VersionView) -> Option<String> {
+fn logo_url(version: &engine::publishing::versions::VersionView) -> Option<String> {
     match &version.logo_id {
         Some(id) => Some(format!("/media/{id}")),
         None => version.manifest.logo_uri.as_ref().map(|u| u.to_string()),

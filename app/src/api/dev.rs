@@ -38,7 +38,7 @@ pub async fn dev_overview() -> Result<
     Ok((view.publishers, rows))
 }
 
-fn version_state_summary(app: &engine::apps::PublisherApp) -> String {
+fn version_state_summary(app: &engine::publishing::apps::PublisherApp) -> String {
     match (app.published(), app.pending()) {
         (Some(p), Some(q)) => format!(
             "version {} published, version {} in review",
@@ -79,7 +79,7 @@ pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, Serve
         .map(activity_line)
         .collect();
     Ok(Some(crate::model::DevApp {
-        sandbox: engine::tenants::sandbox_slug(&app.publisher_slug),
+        sandbox: engine::tenancy::tenants::sandbox_slug(&app.publisher_slug),
         logo: app.draft_logo_id.as_ref().map(|id| format!("/media/{id}")),
         draft_form: domain::ManifestForm::from_input(&app.draft),
         installs: engine()?

@@ -34,7 +34,9 @@ pub async fn review_submission(
     }
 }
 
-fn review_item(s: engine::apps::Submission) -> Result<crate::model::ReviewItem, ServerFnError> {
+fn review_item(
+    s: engine::publishing::review::Submission,
+) -> Result<crate::model::ReviewItem, ServerFnError> {
     let m = &s.version.manifest;
     Ok(crate::model::ReviewItem {
         id: s.version.id.clone(),
@@ -55,7 +57,7 @@ fn review_item(s: engine::apps::Submission) -> Result<crate::model::ReviewItem, 
         redirect_uris: m.redirect_uris.iter().map(|u| u.to_string()).collect(),
         launch_url: m.launch_url.as_ref().map(|u| u.to_string()),
         client_type: m.token_endpoint_auth_method.client_type().to_owned(),
-        checks: check_lines(engine::apps::submission_checks(m)),
+        checks: check_lines(engine::publishing::checks::submission_checks(m)),
         manifest_json: serde_json::to_string_pretty(&m.to_input())
             .map_err(|e| ServerFnError::new(e.to_string()))?,
         changes: None,
@@ -63,7 +65,7 @@ fn review_item(s: engine::apps::Submission) -> Result<crate::model::ReviewItem, 
     })
 }
 
-fn check_lines(checks: Vec<engine::apps::Check>) -> Vec<crate::model::CheckLine> {
+fn check_lines(checks: Vec<engine::publishing::checks::Check>) -> Vec<crate::model::CheckLine> {
     checks
         .into_iter()
         .map(|c| crate::model::CheckLine {

@@ -2,7 +2,7 @@
 //! context, error and date formatting, and the rows more than one page
 //! shows.
 
-use engine::accounts::Account;
+use engine::people::accounts::Account;
 use engine::Engine;
 use leptos::prelude::*;
 
@@ -70,7 +70,7 @@ pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-pub fn activity_line(entry: &engine::audit::AuditEntry) -> crate::model::ActivityLine {
+pub fn activity_line(entry: &engine::platform::audit::AuditEntry) -> crate::model::ActivityLine {
     crate::model::ActivityLine {
         at: date(entry.at),
         who: entry.actor(),
@@ -90,7 +90,7 @@ fn scope_lines(scopes: &domain::ScopeSet) -> Vec<crate::model::ScopeLine> {
 }
 
 /// An install as both the developer console and the tenant console list it.
-pub fn install_row(i: engine::installs::InstallView) -> crate::model::InstallRow {
+pub fn install_row(i: engine::tenancy::installs::InstallView) -> crate::model::InstallRow {
     use domain::ClientAuth;
     crate::model::InstallRow {
         has_secret: matches!(

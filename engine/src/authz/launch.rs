@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::users::parse_fhir_user;
 use crate::entity::launches;
-use crate::registry::TenantPrincipal;
-use crate::secret::{random_token, token_hash};
+use crate::platform::secret::{random_token, token_hash};
+use crate::tenancy::TenantPrincipal;
 use crate::{Engine, EngineError, EngineResult};
 
 /// How long a `launch` value is good for.

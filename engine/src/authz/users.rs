@@ -12,9 +12,9 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entity::tenant_users;
-use crate::secret::new_id;
+use crate::platform::secret::new_id;
 use crate::tenancy::Tenant;
-use crate::{audit, password, Engine, EngineError, EngineResult};
+use crate::{platform::audit, platform::password, Engine, EngineError, EngineResult};
 
 /// The resource types a `fhirUser` may name (SMART App Launch).
 pub const FHIR_USER_TYPES: &[&str] = &[

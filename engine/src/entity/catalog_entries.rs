@@ -14,7 +14,7 @@ pub struct Model {
     pub description: String,
     pub publisher_name: String,
     pub published_at: DateTimeUtc,
-    /// The listing's view of the app ([`crate::catalog::CatalogSummary`]) as JSON.
+    /// The listing's view of the app ([`crate::publishing::catalog::CatalogSummary`]) as JSON.
     pub summary: String,
 }
 

@@ -93,7 +93,7 @@ impl Server {
                 let admin_url = std::env::var("SIDECAR_BENCH_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
                 let name = format!("sidecar_bench_{}", uuid::Uuid::new_v4().simple());
-                let admin = engine::db::connect(&admin_url).await?;
+                let admin = engine::platform::db::connect(&admin_url).await?;
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -141,7 +141,7 @@ impl Server {
         if self.postgres.is_none() {
             return Ok(());
         }
-        let db = engine::db::connect(&self.database_url).await?;
+        let db = engine::platform::db::connect(&self.database_url).await?;
         db.execute_unprepared("VACUUM ANALYZE")
             .await
             .context("vacuuming the bench database")?;
@@ -169,7 +169,7 @@ impl Server {
     pub async fn finish(self) -> Result<()> {
         drop(self.engine);
         if let Some((admin_url, name)) = self.postgres {
-            let admin = engine::db::connect(&admin_url).await?;
+            let admin = engine::platform::db::connect(&admin_url).await?;
             admin
                 .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
                 .await?;

@@ -6,10 +6,12 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::{ManifestInput, TokenScope};
-use engine::apps::{PublisherApp, Submission, VersionView};
-use engine::catalog::{
+use engine::publishing::apps::PublisherApp;
+use engine::publishing::catalog::{
     CatalogApp, CatalogAppDetails, CatalogQuery, CatalogSort, CatalogSummary, PublishedVersion,
 };
+use engine::publishing::review::Submission;
+use engine::publishing::versions::VersionView;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};

@@ -3,7 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use engine::tokens::TokenPrincipal;
+use engine::people::tokens::TokenPrincipal;
 
 use super::ApiError;
 use crate::http::AppState;

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use engine::orgs::PublisherMembership;
+use engine::people::publishers::PublisherMembership;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -157,8 +157,8 @@ pub async fn invite(
         .invite_publisher_member(&caller.account, &slug, &body.email, &body.role)
         .await?;
     let status = match outcome {
-        engine::members::Invited::Added => "active",
-        engine::members::Invited::Invited => "invited",
+        engine::people::members::Invited::Added => "active",
+        engine::people::members::Invited::Invited => "invited",
     };
     let email = domain::Email::parse(&body.email)
         .map(|e| e.to_string())

@@ -12,7 +12,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::TokenScope;
-use engine::registry::{Registration, RegistrationCursor, TenantPrincipal};
+use engine::tenancy::registry::{Registration, RegistrationCursor};
+use engine::tenancy::TenantPrincipal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -160,7 +161,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
 
 /// Registry pages already answered, by tenant and query, each with the
 /// registry generation it was built under (see
-/// `engine::registry_watch`): EHRs poll the same pages over and over, and
+/// `engine::tenancy::watch`): EHRs poll the same pages over and over, and
 /// while nothing changes the answer, ETag included, comes from memory.
 #[derive(Default)]
 pub struct RegistryPages {

@@ -5,7 +5,7 @@
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use domain::TokenScope;
-use engine::registry::TENANT_KEY_PREFIX;
+use engine::tenancy::api_keys::TENANT_KEY_PREFIX;
 use engine::tenancy::Tenant;
 
 use super::ApiError;

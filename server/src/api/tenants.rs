@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::TokenScope;
-use engine::installs::{InstallAction, InstallView};
-use engine::registry::TenantKeyInfo;
+use engine::tenancy::api_keys::TenantKeyInfo;
+use engine::tenancy::installs::{InstallAction, InstallView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -439,7 +439,7 @@ pub async fn audit(
 /// The audit log as a CSV download.
 pub fn csv_download(
     tenant: &str,
-    entries: &[engine::audit::AuditEntry],
+    entries: &[engine::platform::audit::AuditEntry],
 ) -> axum::response::Response {
     (
         [
@@ -452,7 +452,7 @@ pub fn csv_download(
                 format!("attachment; filename=\"{tenant}-audit.csv\""),
             ),
         ],
-        engine::audit::to_csv(entries),
+        engine::platform::audit::to_csv(entries),
     )
         .into_response()
 }
@@ -667,8 +667,8 @@ pub async fn invite(
         .invite_tenant_member(&tenant, &body.email, &body.role)
         .await?;
     let status = match outcome {
-        engine::members::Invited::Added => "active",
-        engine::members::Invited::Invited => "invited",
+        engine::people::members::Invited::Added => "active",
+        engine::people::members::Invited::Invited => "invited",
     };
     Ok((
         StatusCode::CREATED,

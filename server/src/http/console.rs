@@ -6,7 +6,7 @@ use app::model::FlashKind;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{ManifestForm, ManifestInput};
-use engine::members::Invited;
+use engine::people::members::Invited;
 use engine::EngineError;
 use tower_sessions::Session;
 

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use engine::accounts::Account;
+use engine::people::accounts::Account;
 use engine::EngineError;
 use tower_sessions::Session;
 

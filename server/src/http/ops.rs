@@ -18,7 +18,7 @@ pub async fn healthz() -> &'static str {
 
 /// The database answers; fails while it does not, and recovers by itself.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if engine::db::ping(state.engine.db()).await {
+    if engine::platform::db::ping(state.engine.db()).await {
         (StatusCode::OK, "ready\n").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
@@ -49,7 +49,7 @@ pub async fn every_request(
     let mut response = match super::security::cross_origin_refusal(&state, &request) {
         Some(refusal) => refusal,
         None => match audit_origin(&request) {
-            Some(origin) => engine::audit::with_origin(origin, next.run(request)).await,
+            Some(origin) => engine::platform::audit::with_origin(origin, next.run(request)).await,
             None => next.run(request).await,
         },
     };

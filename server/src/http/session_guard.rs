@@ -37,7 +37,7 @@ pub async fn load_account(
 async fn current(
     state: &AppState,
     session: &Session,
-) -> anyhow::Result<Option<engine::accounts::Account>> {
+) -> anyhow::Result<Option<engine::people::accounts::Account>> {
     let Some(mut user) = session.get::<SessionUser>(USER_KEY).await? else {
         return Ok(None);
     };

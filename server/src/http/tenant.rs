@@ -5,7 +5,7 @@ use app::model::FlashKind;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use engine::installs::InstallAction;
+use engine::tenancy::installs::InstallAction;
 use engine::tenancy::Tenant;
 use engine::EngineError;
 use tower_sessions::Session;
@@ -285,7 +285,7 @@ pub async fn audit_csv(
         Ok(tenant) => {
             state
                 .engine
-                .tenant_audit(&tenant, engine::audit::AUDIT_PAGE_MAX)
+                .tenant_audit(&tenant, engine::platform::audit::AUDIT_PAGE_MAX)
                 .await
         }
         Err(e) => Err(e),
@@ -324,10 +324,10 @@ pub async fn create_tenant(
     {
         Ok(outcome) => {
             let message = match outcome {
-                engine::orgs::TenantAdmin::Member(email) => {
+                engine::tenancy::tenants::TenantAdmin::Member(email) => {
                     format!("{} is created; {email} is its admin.", name.trim())
                 }
-                engine::orgs::TenantAdmin::Invited(email) => format!(
+                engine::tenancy::tenants::TenantAdmin::Invited(email) => format!(
                     "{} is created; {email} is invited to be its admin.",
                     name.trim()
                 ),
@@ -408,8 +408,10 @@ pub async fn invite_member(
     {
         Ok(outcome) => {
             let message = match outcome {
-                engine::members::Invited::Added => format!("{} is now a {role}.", email.trim()),
-                engine::members::Invited::Invited => {
+                engine::people::members::Invited::Added => {
+                    format!("{} is now a {role}.", email.trim())
+                }
+                engine::people::members::Invited::Invited => {
                     format!(
                         "{} is invited as {role}; they join once they sign up.",
                         email.trim()

@@ -154,7 +154,7 @@ async fn an_invitation_becomes_a_membership_once_the_email_is_verified() {
         .unwrap();
     assert_eq!(
         outcome,
-        engine::orgs::TenantAdmin::Invited("new@example.org".into())
+        engine::tenancy::tenants::TenantAdmin::Invited("new@example.org".into())
     );
     let invitation = app.wait_for_mail("new@example.org", 1).await;
     assert!(

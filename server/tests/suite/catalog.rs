@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use engine::accounts::Account;
+use engine::people::accounts::Account;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::{spawn_app, TestApp, PASSWORD};

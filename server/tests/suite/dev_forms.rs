@@ -39,7 +39,7 @@ fn with(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static
     fields
 }
 
-async fn developer(app: &TestApp) -> engine::accounts::Account {
+async fn developer(app: &TestApp) -> engine::people::accounts::Account {
     let dev = app.developer("dev@example.org").await;
     app.log_in("dev@example.org", PASSWORD).await;
     dev

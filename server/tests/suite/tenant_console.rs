@@ -38,11 +38,14 @@ async fn world(app: &TestApp) {
         .unwrap();
 }
 
-async fn north_admin(app: &TestApp) -> engine::accounts::Account {
+async fn north_admin(app: &TestApp) -> engine::people::accounts::Account {
     app.account("admin@north.example.org").await
 }
 
-async fn north(app: &TestApp, admin: &engine::accounts::Account) -> engine::tenancy::Tenant {
+async fn north(
+    app: &TestApp,
+    admin: &engine::people::accounts::Account,
+) -> engine::tenancy::Tenant {
     app.engine.tenant(admin, "north").await.unwrap()
 }
 
@@ -108,7 +111,7 @@ async fn an_admin_approves_an_install_with_less_than_asked() {
         .change_install(
             &north(&app, &admin).await,
             &installs[0].id,
-            engine::installs::InstallAction::Revoke,
+            engine::tenancy::installs::InstallAction::Revoke,
         )
         .await
         .unwrap();

@@ -154,7 +154,7 @@ async fn registration_events_are_signed_retried_and_logged() {
         .unwrap();
     assert_eq!(
         v1,
-        engine::webhooks::signature(&secret, t.parse().unwrap(), body),
+        engine::tenancy::webhooks::signature(&secret, t.parse().unwrap(), body),
         "the signature is HMAC-SHA-256 of `t.body` under the secret"
     );
     let event: Value = serde_json::from_str(body).unwrap();

@@ -51,7 +51,7 @@ pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
             let admin_url = std::env::var("SIDECAR_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
             let name = format!("sidecar_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = engine::db::connect(&admin_url)
+            let admin = engine::platform::db::connect(&admin_url)
                 .await
                 .expect("PostgreSQL for tests");
             sea_orm::ConnectionTrait::execute_unprepared(
@@ -375,7 +375,7 @@ impl TestApp {
     /// A JSON API call with an optional bearer token; the body as JSON (or
     /// as a JSON string when it is not JSON).
     /// A verified developer who owns the publisher `acme` ("Acme Health Apps").
-    pub async fn developer(&self, email: &str) -> engine::accounts::Account {
+    pub async fn developer(&self, email: &str) -> engine::people::accounts::Account {
         let dev = self
             .engine
             .create_verified_user(email, PASSWORD, None)
@@ -391,8 +391,8 @@ impl TestApp {
     /// Registers `slug` for `acme` from `manifest`, submits and approves it.
     pub async fn publish(
         &self,
-        dev: &engine::accounts::Account,
-        reviewer: &engine::accounts::Account,
+        dev: &engine::people::accounts::Account,
+        reviewer: &engine::people::accounts::Account,
         slug: &str,
         manifest: serde_json::Value,
     ) {
@@ -409,7 +409,7 @@ impl TestApp {
     }
 
     /// The account of an existing user.
-    pub async fn account(&self, email: &str) -> engine::accounts::Account {
+    pub async fn account(&self, email: &str) -> engine::people::accounts::Account {
         let user = self
             .engine
             .find_user_by_email(&domain::Email::parse(email).expect("email"))
@@ -423,7 +423,7 @@ impl TestApp {
             .expect("account")
     }
 
-    pub async fn reviewer(&self, email: &str) -> engine::accounts::Account {
+    pub async fn reviewer(&self, email: &str) -> engine::people::accounts::Account {
         self.engine
             .create_verified_user(email, PASSWORD, Some(domain::PlatformRole::Reviewer))
             .await
@@ -483,7 +483,11 @@ impl TestApp {
     }
 
     /// A personal access token of `account` with `scopes`.
-    pub async fn token(&self, account: &engine::accounts::Account, scopes: &[&str]) -> String {
+    pub async fn token(
+        &self,
+        account: &engine::people::accounts::Account,
+        scopes: &[&str],
+    ) -> String {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
         self.engine
             .create_personal_token(&account.id, "test", &scopes, None)

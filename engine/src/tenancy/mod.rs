@@ -1,0 +1,19 @@
+//! Tenancy: health systems' tenants with their members and settings,
+//! installs of published apps with the scopes granted and client
+//! credentials, the registry their EHRs read, and webhooks.
+//!
+//! Stands on [`crate::publishing`], [`crate::people`] and
+//! [`crate::platform`]. Every change to an install's registration fans out
+//! from one place, [`changes`].
+
+pub mod api_keys;
+pub mod changes;
+pub mod context;
+pub mod installs;
+pub mod registry;
+pub mod tenants;
+pub mod watch;
+pub mod webhooks;
+
+pub(crate) use context::fhir_base_urls;
+pub use context::{parse_fhir_base_urls, Actor, Tenant, TenantPrincipal};
