@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod mail;
 pub mod markdown;
 pub mod password;
+pub mod sealed;
 pub mod secret;
 pub(crate) mod sql;
 pub mod throttle;

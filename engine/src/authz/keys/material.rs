@@ -1,11 +1,9 @@
-//! Key material: generating key pairs, sealing private keys under the
-//! master key (AES-256-GCM, the key id as associated data) and opening
-//! them again.
+//! Key material: generating key pairs, and sealing private keys under the
+//! master key (see [`crate::platform::sealed`], the key id as associated
+//! data) and opening them again.
 
 use anyhow::{anyhow, Context as _};
-use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::engine::general_purpose::STANDARD;
@@ -16,55 +14,17 @@ use serde_json::{json, Value};
 
 #[cfg(test)]
 use super::{SigningKey, ACCESS_ALG, ID_TOKEN_ALG};
+use crate::platform::sealed::{self, Purpose};
 use crate::platform::secret::MasterKey;
 use crate::EngineResult;
 
-/// The key private keys are sealed with, derived from the master key.
-pub(super) fn sealing_key(master: &MasterKey) -> EngineResult<LessSafeKey> {
-    let bytes = master.derive("sidecar signing-key seal v1");
-    let key = UnboundKey::new(&AES_256_GCM, &bytes)
-        .map_err(|_| anyhow!("the sealing key was refused"))?;
-    Ok(LessSafeKey::new(key))
-}
-
-/// AES-256-GCM under the sealing key: base64 of nonce ‖ ciphertext ‖ tag.
-/// The key id is the associated data, so a sealed key cannot be moved to
-/// another row.
+/// A private key sealed under the master key, bound to its key id.
 pub(super) fn seal(master: &MasterKey, kid: &str, plain: &[u8]) -> EngineResult<String> {
-    let key = sealing_key(master)?;
-    let mut nonce = [0u8; NONCE_LEN];
-    SystemRandom::new()
-        .fill(&mut nonce)
-        .map_err(|_| anyhow!("no randomness for a nonce"))?;
-    let mut sealed = plain.to_vec();
-    key.seal_in_place_append_tag(
-        Nonce::assume_unique_for_key(nonce),
-        Aad::from(kid.as_bytes()),
-        &mut sealed,
-    )
-    .map_err(|_| anyhow!("sealing a signing key failed"))?;
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&sealed);
-    Ok(STANDARD.encode(out))
+    sealed::seal(master, Purpose::SigningKey, kid, plain)
 }
 
 pub(super) fn unseal(master: &MasterKey, kid: &str, text: &str) -> EngineResult<Vec<u8>> {
-    let bytes = STANDARD
-        .decode(text)
-        .context("a sealed signing key is not base64")?;
-    if bytes.len() < NONCE_LEN {
-        return Err(anyhow!("a sealed signing key is too short").into());
-    }
-    let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-    let nonce = Nonce::try_assume_unique_for_key(nonce)
-        .map_err(|_| anyhow!("a sealed signing key has a bad nonce"))?;
-    let mut sealed = sealed.to_vec();
-    let plain = sealing_key(master)?
-        .open_in_place(nonce, Aad::from(kid.as_bytes()), &mut sealed)
-        .map_err(|_| {
-            anyhow!("a signing key does not open with this master key (was SIDECAR_MASTER_KEY changed?)")
-        })?;
-    Ok(plain.to_vec())
+    sealed::unseal(master, Purpose::SigningKey, kid, text)
 }
 
 /// PKCS#8 as PEM, the form the JWT library reads RSA keys in.
