@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools Sidecar's build and tests need, each only when missing:
 # the wasm target, cargo-leptos, wasm-bindgen-cli (same version as the library),
-# npm packages (wasm-opt from binaryen, Playwright) and Debian's Chromium.
+# npm packages (wasm-opt from binaryen, Playwright, the oidc-provider the
+# tests start) and Debian's Chromium.
 # Safe to run again: every step checks first and returns at once when done.
 set -euo pipefail
 
@@ -77,6 +78,10 @@ if ((WITH_BROWSER)); then
     '); then
     log "installing Playwright (using Debian's Chromium) and the client libraries the tests use"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  if [[ ! -d "$ROOT/server/tests/peers/oidc-provider/node_modules/oidc-provider" ]]; then
+    log "installing oidc-provider (the authorization server the provisioning tests start)"
+    (cd "$ROOT/server/tests/peers/oidc-provider" && npm ci --no-audit --no-fund)
   fi
   if ! command -v chromium >/dev/null 2>&1; then
     log "installing Chromium"

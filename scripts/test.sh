@@ -73,7 +73,7 @@ rust_tests
 # Tests that need a service are #[ignore]d for a plain `cargo test`; they
 # are picked here by a word in their names. `--ignored` keeps the same
 # targets as above, so nothing is rebuilt.
-SERVICE_TESTS=(smtp)
+SERVICE_TESTS=(smtp oidc_provider)
 if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
   # Databases of earlier runs.
   psql "$SIDECAR_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'sidecar_t_%'" 2>/dev/null |

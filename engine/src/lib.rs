@@ -7,6 +7,7 @@
 //!
 //! | context | holds |
 //! |---|---|
+//! | [`provisioning`] | the tenants' own authorization servers |
 //! | [`authz`] | each tenant's built-in SMART authorization server |
 //! | [`tenancy`] | tenants, installs, credentials, the registry, webhooks |
 //! | [`publishing`] | apps, versions, review, logos, the catalog |
@@ -22,6 +23,7 @@ pub mod entity;
 pub(crate) mod events;
 pub mod people;
 pub mod platform;
+pub mod provisioning;
 pub mod publishing;
 pub mod seed;
 pub mod tenancy;

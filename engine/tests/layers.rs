@@ -9,7 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Lowest first.
-const CONTEXTS: &[&str] = &["platform", "people", "publishing", "tenancy", "authz"];
+const CONTEXTS: &[&str] = &[
+    "platform",
+    "people",
+    "publishing",
+    "tenancy",
+    "authz",
+    "provisioning",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

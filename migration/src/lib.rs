@@ -14,6 +14,7 @@ mod m20261201_000008_tenancy;
 mod m20261201_000009_signing;
 mod m20261201_000010_tenant_users;
 mod m20261201_000011_authorization;
+mod m20261203_000001_authorization_servers;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_signing::Migration),
             Box::new(m20261201_000010_tenant_users::Migration),
             Box::new(m20261201_000011_authorization::Migration),
+            Box::new(m20261203_000001_authorization_servers::Migration),
         ]
     }
 }

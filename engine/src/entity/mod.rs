@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod app_versions;
 pub mod apps;
 pub mod audit_events;
+pub mod authorization_servers;
 pub mod authorizations;
 pub mod catalog_entries;
 pub mod catalog_facets;

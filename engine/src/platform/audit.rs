@@ -212,6 +212,15 @@ impl AuditEntry {
                     .and_then(Value::as_str)
                     .unwrap_or("someone"),
             ),
+            ("authorization_server.added", _, _) => {
+                format!("added the authorization server {}", self.name())
+            }
+            ("authorization_server.updated", _, _) => {
+                format!("changed the authorization server {}", self.name())
+            }
+            ("authorization_server.removed", _, _) => {
+                format!("removed the authorization server {}", self.name())
+            }
             ("keys.rotated", _, _) => "rotated the signing keys".to_owned(),
             ("token.revoked", _, _) => "revoked an access token".to_owned(),
             ("token.refused", _, _) => format!(

@@ -44,6 +44,7 @@ pub struct ErrorBody {
         (name = "catalog", description = "The public gallery's published apps; no token needed."),
         (name = "tenants", description = "A tenant's details and members (token scope `tenant-admin`)."),
         (name = "installs", description = "A tenant's installs and their granted scopes."),
+        (name = "authorization-servers", description = "A tenant's authorization servers: the built-in one and those it runs itself, reached by dynamic registration (RFC 7591/7592) or by hand."),
         (name = "keys", description = "A tenant's API keys, shown once at creation."),
         (name = "webhooks", description = "A tenant's webhook and its delivery log."),
         (name = "audit", description = "A tenant's audit log, as JSON or CSV."),

@@ -51,6 +51,18 @@ pub(crate) fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::installs::resume))
         .routes(routes!(tenants::installs::update))
         .routes(routes!(tenants::installs::revoke))
+        .routes(routes!(
+            tenants::authorization_servers::list_authorization_servers,
+            tenants::authorization_servers::add_authorization_server
+        ))
+        .routes(routes!(
+            tenants::authorization_servers::get_authorization_server,
+            tenants::authorization_servers::put_authorization_server,
+            tenants::authorization_servers::delete_authorization_server
+        ))
+        .routes(routes!(
+            tenants::authorization_servers::check_authorization_server
+        ))
         .routes(routes!(tenants::keys::list_keys, tenants::keys::create_key))
         .routes(routes!(tenants::keys::delete_key))
         .routes(routes!(tenants::audit::audit))

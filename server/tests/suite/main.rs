@@ -12,6 +12,7 @@ mod account_page;
 mod accounts;
 mod api;
 mod apps_api;
+mod authorization_servers;
 mod authorize;
 mod authz;
 mod catalog;

@@ -5,6 +5,7 @@
 //! the webhook and the audit log.
 
 pub(crate) mod audit;
+pub(crate) mod authorization_servers;
 pub(crate) mod installs;
 pub(crate) mod keys;
 pub(crate) mod members;

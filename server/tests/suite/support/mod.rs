@@ -3,6 +3,7 @@
 //! a manual clock, and mail written to a temporary folder.
 #![allow(dead_code)]
 
+pub mod oidc_provider;
 pub mod smtp;
 
 use std::collections::BTreeMap;
