@@ -21,6 +21,9 @@ use crate::platform::fetch::{fetch, FetchConfig, FetchError};
 pub struct Discovered {
     /// The document it came from.
     pub source: String,
+    /// The issuer as the server spells it (what its tokens' `iss` holds).
+    #[serde(default)]
+    pub issuer: String,
     pub registration_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
     #[serde(default)]
@@ -171,8 +174,8 @@ pub async fn discover(
             "{issuer} publishes no metadata: neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server answered. Check the issuer URL."
         ))
     })?;
-    match &document.issuer {
-        Some(named) if same_issuer(named, issuer) => {}
+    let named_issuer = match &document.issuer {
+        Some(named) if same_issuer(named, issuer) => named.clone(),
         Some(named) => {
             return Err(DiscoveryError::unusable(format!(
                 "{source} names the issuer `{named}`, not `{issuer}`; use the issuer exactly as the server names it."
@@ -183,7 +186,7 @@ pub async fn discover(
                 "{source} names no issuer."
             )))
         }
-    }
+    };
     let mut registration = document.registration_endpoint.clone();
     if registration.is_none() {
         // SMART servers may publish it in their SMART configuration only.
@@ -204,6 +207,7 @@ pub async fn discover(
     };
     Ok(Discovered {
         source: source.to_string(),
+        issuer: named_issuer,
         registration_endpoint,
         token_endpoint: document.token_endpoint,
         scopes_supported: document.scopes_supported,

@@ -415,11 +415,13 @@ async fn oidc_provider_is_discovered_and_its_scopes_compared() {
     let (status, added) = add(
         &app,
         &admin,
-        json!({"name": "oidc-provider", "kind": "rfc7591", "issuer": provider.issuer, "initial_access_token": "iat-secret"}),
+        // Typed with a trailing slash; kept as the server spells it.
+        json!({"name": "oidc-provider", "kind": "rfc7591", "issuer": format!("{}/", provider.issuer), "initial_access_token": "iat-secret"}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     assert_eq!(added["status"], "ok");
+    assert_eq!(added["issuer"], provider.issuer.as_str());
     assert_eq!(
         added["discovery"]["registration_endpoint"],
         format!("{}/reg", provider.issuer)

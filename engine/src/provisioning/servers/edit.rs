@@ -17,13 +17,14 @@ use super::check::Checked;
 use super::{AuthorizationServer, ServerInput, ServerKind, BUILTIN_ID, TOKEN_MAX};
 
 impl Engine {
-    /// Checks what a tenant admin gave, the issuer by discovery.
+    /// Checks what a tenant admin gave, the issuer by discovery; the
+    /// issuer to keep.
     async fn checked_input(
         &self,
         tenant: &Tenant,
         input: &ServerInput,
         except: Option<&str>,
-    ) -> EngineResult<(String, ServerKind, url::Url, Checked)> {
+    ) -> EngineResult<(String, ServerKind, String, Checked)> {
         let name = parse_name(&input.name)?;
         let kind = ServerKind::parse(input.kind.trim())?;
         let issuer = parse_issuer(&input.issuer, &self.config().fetch)
@@ -64,6 +65,11 @@ impl Engine {
             }
         }
         let checked = self.check_issuer(kind, &issuer).await?;
+        // Kept as the server spells it, which is what its tokens carry.
+        let issuer = match &checked.discovered {
+            Some(found) => found.issuer.clone(),
+            None => input.issuer.trim().to_owned(),
+        };
         Ok((name, kind, issuer, checked))
     }
 
@@ -122,7 +128,7 @@ impl Engine {
             tenant_id: Set(tenant.id().to_owned()),
             name: Set(name),
             kind: Set(kind.as_str().to_owned()),
-            issuer: Set(issuer.to_string()),
+            issuer: Set(issuer),
             initial_access_token: Set(token),
             is_default: Set(false),
             discovery: Set(checked.discovered.as_ref().map(|d| json!(d).to_string())),
@@ -185,7 +191,7 @@ impl Engine {
         }
         row.name = Set(name);
         row.kind = Set(kind.as_str().to_owned());
-        row.issuer = Set(issuer.to_string());
+        row.issuer = Set(issuer);
         row.discovery = Set(checked.discovered.as_ref().map(|d| json!(d).to_string()));
         row.status = Set(checked.status.to_owned());
         row.status_detail = Set(checked.detail);

@@ -134,6 +134,7 @@ impl Engine {
             has_initial_access_token: false,
             discovered: Some(Discovered {
                 source: issuer.endpoint("/.well-known/openid-configuration"),
+                issuer: issuer.url.clone(),
                 registration_endpoint: None,
                 token_endpoint: Some(issuer.endpoint("/token")),
                 scopes_supported: Vec::new(),
