@@ -253,6 +253,23 @@ pub struct TenantConsole {
     /// The newest audit log entries.
     pub activity: Vec<ActivityLine>,
     pub webhook: Option<WebhookRow>,
+    /// The tenant's authorization servers, the built-in one first.
+    pub servers: Vec<ServerRow>,
+}
+
+/// One of the tenant's authorization servers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerRow {
+    pub id: String,
+    pub name: String,
+    /// `builtin`, `rfc7591` or `manual`.
+    pub kind: String,
+    pub issuer: String,
+    pub default: bool,
+    /// `ok`, `unreachable` or `unchecked`, with why.
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub registration_endpoint: Option<String>,
 }
 
 /// Someone who logs in at the tenant's authorization server.

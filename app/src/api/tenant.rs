@@ -73,8 +73,30 @@ pub async fn tenant_console(
             })
             .collect(),
     });
+    // A sandbox runs on the built-in server only.
+    let servers = if tenant.is_sandbox() {
+        Vec::new()
+    } else {
+        engine
+            .authorization_servers(&tenant)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|s| crate::model::ServerRow {
+                registration_endpoint: s.discovered.and_then(|d| d.registration_endpoint),
+                id: s.id,
+                name: s.name,
+                kind: s.kind.as_str().to_owned(),
+                issuer: s.issuer,
+                default: s.default,
+                status: s.status,
+                status_detail: s.status_detail,
+            })
+            .collect()
+    };
     Ok(Some(crate::model::TenantConsole {
         activity,
+        servers,
         webhook,
         slug: tenant.slug().to_owned(),
         name: tenant.name().to_owned(),

@@ -218,6 +218,9 @@ impl AuditEntry {
             ("authorization_server.updated", _, _) => {
                 format!("changed the authorization server {}", self.name())
             }
+            ("authorization_server.default", _, _) => {
+                format!("made {} the default authorization server", self.name())
+            }
             ("authorization_server.removed", _, _) => {
                 format!("removed the authorization server {}", self.name())
             }

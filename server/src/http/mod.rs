@@ -124,6 +124,22 @@ pub fn router(state: AppState, store: Store) -> Router {
             post(tenant::change_install),
         )
         .route("/t/{tenant}/admin/keys", post(tenant::create_key))
+        .route(
+            "/t/{tenant}/admin/authorization-servers",
+            post(tenant::add_server),
+        )
+        .route(
+            "/t/{tenant}/admin/authorization-servers/{id}/check",
+            post(tenant::check_server),
+        )
+        .route(
+            "/t/{tenant}/admin/authorization-servers/{id}/default",
+            post(tenant::make_default),
+        )
+        .route(
+            "/t/{tenant}/admin/authorization-servers/{id}/remove",
+            post(tenant::remove_server),
+        )
         .route("/t/{tenant}/admin/webhook", post(tenant::set_webhook))
         .route("/t/{tenant}/admin/settings", post(tenant::save_settings))
         .route("/t/{tenant}/admin/members", post(tenant::invite_member))

@@ -17,7 +17,7 @@ use support::{spawn_app_with, Options, TestApp};
 
 /// A server on loopback answering `documents` by path, each built from
 /// its own origin; any other path is 404.
-async fn metadata_server(
+pub(crate) async fn metadata_server(
     documents: impl Fn(&str) -> HashMap<&'static str, Response> + Send + Sync + 'static,
 ) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -40,7 +40,7 @@ async fn metadata_server(
 /// What a metadata server answers, by path, made from its origin.
 type Documents = dyn Fn(&str) -> HashMap<&'static str, Response> + Send + Sync;
 
-fn json_answer(value: Value) -> Response {
+pub(crate) fn json_answer(value: Value) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         value.to_string(),

@@ -27,6 +27,7 @@ mod members;
 mod openapi;
 mod ops;
 mod readiness;
+mod servers_console;
 mod sessions_redis;
 mod tenancy;
 mod tenant_console;

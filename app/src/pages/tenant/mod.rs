@@ -7,6 +7,7 @@ mod audit;
 mod installs;
 mod keys;
 mod members;
+mod servers;
 mod settings;
 mod users;
 mod webhook;
@@ -24,6 +25,7 @@ use audit::AuditSection;
 use installs::InstallsSection;
 use keys::KeysSection;
 use members::MembersSection;
+use servers::ServersSection;
 use settings::SettingsSection;
 use users::UsersSection;
 use webhook::WebhookSection;
@@ -53,7 +55,11 @@ pub fn TenantConsolePage() -> impl IntoView {
     let tenant = move || params.read().get("tenant").unwrap_or_default();
     let state = Resource::new(
         || (),
-        |_| load_page("tenant tenant-settings tenant-members tenant-users".to_owned()),
+        |_| {
+            load_page(
+                "tenant tenant-settings tenant-members tenant-users tenant-servers".to_owned(),
+            )
+        },
     );
     let console = Resource::new(tenant, tenant_console);
     view! {
@@ -108,6 +114,9 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
             </div>
         })}
         <InstallsSection tenant=console.slug.clone() installs=console.installs sandbox=console.sandbox admin/>
+        {(!console.sandbox).then(|| view! {
+            <ServersSection tenant=console.slug.clone() servers=console.servers admin flash=flash_for(&flash, "tenant-servers")/>
+        }.into_any())}
         {view! { <SettingsSection tenant=console.slug.clone() name=console.name.clone() urls=console.fhir_base_urls admin flash=flash_for(&flash, "tenant-settings")/> }.into_any()}
         {(!console.sandbox).then(|| view! {
             <MembersSection tenant=console.slug.clone() members=console.members admin flash=flash_for(&flash, "tenant-members")/>

@@ -248,4 +248,38 @@ impl Engine {
         txn.commit().await?;
         Ok(())
     }
+
+    /// Makes an added server the tenant's default.
+    pub async fn make_default_server(&self, tenant: &Tenant, id: &str) -> EngineResult<()> {
+        self.choose_default(tenant, Some(id)).await
+    }
+
+    /// Makes the built-in server the tenant's default again.
+    pub async fn make_builtin_default(&self, tenant: &Tenant) -> EngineResult<()> {
+        self.choose_default(tenant, None).await
+    }
+
+    async fn choose_default(&self, tenant: &Tenant, id: Option<&str>) -> EngineResult<()> {
+        tenant.require_member_admin()?;
+        let name = match id {
+            Some(id) => self.server_row(tenant, id).await?.name,
+            None => "Sidecar (built in)".to_owned(),
+        };
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        self.set_default(&txn, tenant, id).await?;
+        audit::record(
+            &txn,
+            now,
+            audit::Event::by(
+                tenant,
+                "authorization_server.default",
+                ("authorization_server", id.unwrap_or(BUILTIN_ID)),
+                json!({ "name": name }),
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
 }

@@ -4,11 +4,13 @@
 mod installs;
 mod onboarding;
 mod people;
+mod servers;
 mod settings;
 
 pub(crate) use installs::{change_install, install, rotate_secret};
 pub(crate) use onboarding::{apply_for_tenant, create_tenant, decide_application};
 pub(crate) use people::{create_user, invite_member, remove_member, remove_user};
+pub(crate) use servers::{add_server, check_server, make_default, remove_server};
 pub(crate) use settings::{audit_csv, create_key, revoke_key, save_settings, set_webhook};
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
