@@ -13,8 +13,6 @@ mod client_auth;
 mod fields;
 mod input;
 mod rules;
-#[cfg(test)]
-mod tests;
 
 use serde::{Deserialize, Serialize};
 

@@ -17,8 +17,6 @@ mod describe;
 mod grammar;
 mod permissions;
 mod set;
-#[cfg(test)]
-mod tests;
 
 pub use grammar::{ClinicalScope, ScopeContext, ScopeError, SmartScope};
 pub use permissions::Permissions;

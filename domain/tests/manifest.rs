@@ -1,6 +1,10 @@
+//! The app manifest's checks, through the public API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use serde_json::{json, Value};
 
-use super::*;
+use domain::manifest::*;
 
 fn input(value: Value) -> ManifestInput {
     serde_json::from_value(value).unwrap()

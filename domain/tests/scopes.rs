@@ -1,4 +1,8 @@
-use super::*;
+//! Parsing, writing and the algebra of SMART scopes, through the public API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+use domain::scope::*;
 
 fn s(text: &str) -> SmartScope {
     SmartScope::parse(text).unwrap()
