@@ -266,7 +266,7 @@ pub struct ServerRow {
     pub kind: String,
     pub issuer: String,
     pub default: bool,
-    /// `ok`, `unreachable` or `unchecked`, with why.
+    /// `ok`, `unreachable`, `invalid` or `unchecked`, with why.
     pub status: String,
     pub status_detail: Option<String>,
     pub registration_endpoint: Option<String>,

@@ -16,7 +16,7 @@ pub struct Model {
     pub is_default: bool,
     /// What discovery found, as JSON.
     pub discovery: Option<String>,
-    /// `ok`, `unreachable` or `unchecked`.
+    /// `ok`, `unreachable`, `invalid` or `unchecked`.
     pub status: String,
     pub status_detail: Option<String>,
     pub checked_at: Option<DateTimeUtc>,

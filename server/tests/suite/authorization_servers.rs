@@ -6,6 +6,7 @@
 use crate::support;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::http::{header, StatusCode as AxumStatus};
@@ -62,6 +63,16 @@ async fn listed(app: &TestApp, admin: &str) -> (StatusCode, Value) {
     app.api(
         Method::GET,
         "/api/v1/tenants/north/authorization-servers",
+        Some(admin),
+        None,
+    )
+    .await
+}
+
+async fn checked(app: &TestApp, admin: &str, id: &str) -> (StatusCode, Value) {
+    app.api(
+        Method::POST,
+        &format!("/api/v1/tenants/north/authorization-servers/{id}/check"),
         Some(admin),
         None,
     )
@@ -210,6 +221,30 @@ async fn a_server_is_added_with_what_discovery_found_made_default_and_removed() 
         )
         .await;
     assert_eq!(builtin["default"], true, "{builtin}");
+    let (status, builtin) = checked(&app, &admin, "builtin").await;
+    assert_eq!(status, StatusCode::OK, "{builtin}");
+    assert_eq!(
+        builtin["server"]["discovery"]["token_endpoint"],
+        app.url("/t/north/oauth/token")
+    );
+    assert!(
+        builtin["server"]["discovery"]["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m == "private_key_jwt")),
+        "{builtin}"
+    );
+
+    // An empty token removes the one kept.
+    let (status, replaced) = app
+        .api(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"name": "Keycloak", "kind": "rfc7591", "issuer": issuer, "initial_access_token": ""})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert_eq!(replaced["has_initial_access_token"], false);
 
     // Another tenant does not see it.
     let other = app.tenant_with_admin("south", "South Health").await;
@@ -360,6 +395,46 @@ async fn metadata_that_cannot_be_used_is_refused_and_nothing_is_added() {
 }
 
 #[tokio::test]
+async fn a_check_records_metadata_that_can_no_longer_be_used() {
+    let (app, admin) = app_with_tenant().await;
+    let moved = Arc::new(AtomicBool::new(false));
+    let flag = moved.clone();
+    let origin = metadata_server(move |origin| {
+        // After the move the document names another issuer.
+        let issuer = if flag.load(Ordering::SeqCst) {
+            "https://moved.example".to_owned()
+        } else {
+            origin.to_owned()
+        };
+        HashMap::from([(
+            "/.well-known/openid-configuration",
+            json_answer(
+                json!({"issuer": issuer, "registration_endpoint": format!("{origin}/reg")}),
+            ),
+        )])
+    })
+    .await;
+    let (status, added) = add(
+        &app,
+        &admin,
+        json!({"name": "Moving", "kind": "rfc7591", "issuer": origin}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    moved.store(true, Ordering::SeqCst);
+    let (status, check) = checked(&app, &admin, added["id"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    assert_eq!(check["server"]["status"], "invalid", "{check}");
+    assert!(
+        check["server"]["status_detail"]
+            .as_str()
+            .unwrap()
+            .contains("https://moved.example"),
+        "{check}"
+    );
+}
+
+#[tokio::test]
 async fn without_the_development_setting_only_public_https_issuers_are_taken() {
     let app = support::spawn_app().await;
     let admin = app.tenant_with_admin("north", "North Health").await;
@@ -427,27 +502,13 @@ async fn oidc_provider_is_discovered_and_its_scopes_compared() {
         format!("{}/reg", provider.issuer)
     );
     let id = added["id"].as_str().unwrap();
-    let (status, check) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/tenants/north/authorization-servers/{id}/check"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (status, check) = checked(&app, &admin, id).await;
     assert_eq!(status, StatusCode::OK, "{check}");
     assert_eq!(check["server"]["status"], "ok");
     assert_eq!(check["scopes_not_listed"], json!(["patient/Condition.rs"]));
 
     provider.stop().await;
-    let (_, check) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/tenants/north/authorization-servers/{id}/check"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (_, check) = checked(&app, &admin, id).await;
     assert_eq!(check["server"]["status"], "unreachable", "{check}");
     assert_eq!(check["scopes_not_listed"], Value::Null);
 }

@@ -7,7 +7,14 @@ use crate::support;
 use std::collections::HashMap;
 
 use serde_json::json;
-use support::{spawn_app_with, Options, PASSWORD};
+use support::{spawn_app_with, Options, TestApp, PASSWORD};
+
+/// North's servers as the engine has them.
+async fn north_servers(app: &TestApp) -> Vec<engine::provisioning::AuthorizationServer> {
+    let admin = app.account("admin@north.example.org").await;
+    let north = app.engine.tenant(&admin, "north").await.unwrap();
+    app.engine.authorization_servers(&north).await.unwrap()
+}
 
 #[tokio::test]
 async fn an_admin_adds_tests_defaults_and_removes_a_server_from_the_console() {
@@ -76,16 +83,8 @@ async fn an_admin_adds_tests_defaults_and_removes_a_server_from_the_console() {
     added.assert_contains(&origin);
     assert!(!added.body.contains("iat-1"));
 
-    let id = app
-        .engine
-        .authorization_servers(
-            &app.engine
-                .tenant(&app.account("admin@north.example.org").await, "north")
-                .await
-                .unwrap(),
-        )
+    let id = north_servers(&app)
         .await
-        .unwrap()
         .into_iter()
         .find(|s| s.name == "North IdP")
         .unwrap()
@@ -105,18 +104,15 @@ async fn an_admin_adds_tests_defaults_and_removes_a_server_from_the_console() {
         )
         .await;
     defaulted.assert_contains("The default authorization server is changed.");
-    let servers = app
-        .engine
-        .authorization_servers(
-            &app.engine
-                .tenant(&app.account("admin@north.example.org").await, "north")
-                .await
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let servers = north_servers(&app).await;
     assert!(servers.iter().any(|s| s.id == id && s.default));
     assert!(servers.iter().any(|s| s.id == "builtin" && !s.default));
+    app.submit("/t/north/admin/authorization-servers/builtin/default", &[])
+        .await
+        .assert_contains("The default authorization server is changed.");
+    let servers = north_servers(&app).await;
+    assert!(servers.iter().any(|s| s.id == "builtin" && s.default));
+    assert!(servers.iter().any(|s| s.id == id && !s.default));
 
     let removed = app
         .submit(

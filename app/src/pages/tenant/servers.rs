@@ -37,7 +37,7 @@ pub(super) fn ServersSection(
                 <tbody>{servers.into_iter().map(|s| {
                     let at = format!("/t/{tenant}/admin/authorization-servers/{}", s.id);
                     let status = match (s.status.as_str(), &s.status_detail) {
-                        ("unreachable", Some(why)) => format!("unreachable: {why}"),
+                        (status @ ("unreachable" | "invalid"), Some(why)) => format!("{status}: {why}"),
                         (status, _) => status.to_owned(),
                     };
                     view! {

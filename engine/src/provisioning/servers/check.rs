@@ -1,6 +1,8 @@
 //! Checking a server: its metadata read by discovery, and the tenant's
 //! granted scopes compared with those it lists.
 
+use std::collections::BTreeSet;
+
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -19,12 +21,13 @@ pub(super) struct Checked {
 }
 
 impl Engine {
-    /// Checks `issuer` for a server of `kind`; refuses what cannot work.
+    /// Reads `issuer`'s metadata for a server of `kind`: where that left
+    /// it, or why what it answers cannot be used.
     pub(super) async fn check_issuer(
         &self,
         kind: ServerKind,
         issuer: &url::Url,
-    ) -> EngineResult<Checked> {
+    ) -> Result<Checked, String> {
         match discover(&self.config().fetch, issuer, kind == ServerKind::Rfc7591).await {
             Ok(found) => Ok(Checked {
                 status: "ok",
@@ -42,7 +45,7 @@ impl Engine {
                 detail: None,
                 discovered: None,
             }),
-            Err(DiscoveryError::Unusable(why)) => Err(EngineError::invalid("issuer", why)),
+            Err(DiscoveryError::Unusable(why)) => Err(why),
         }
     }
 
@@ -61,17 +64,16 @@ impl Engine {
             let kind = view(row.clone())?.kind;
             let issuer = url::Url::parse(&row.issuer)
                 .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored issuer: {e}")))?;
-            let checked = match self.check_issuer(kind, &issuer).await {
-                Ok(checked) => checked,
-                // What the server now answers is recorded, not refused: it
-                // was fine when added.
-                Err(EngineError::Invalid { message, .. }) => Checked {
-                    status: "unreachable",
-                    detail: Some(message),
+            // What the server now answers is recorded, not refused: it was
+            // fine when added.
+            let checked = self
+                .check_issuer(kind, &issuer)
+                .await
+                .unwrap_or_else(|why| Checked {
+                    status: "invalid",
+                    detail: Some(why),
                     discovered: None,
-                },
-                Err(other) => return Err(other),
-            };
+                });
             let now = self.now();
             let mut active: servers::ActiveModel = row.into();
             active.discovery = Set(checked.discovered.as_ref().map(|d| json!(d).to_string()));
@@ -99,23 +101,16 @@ impl Engine {
     }
 
     /// Every scope the tenant grants in an install that is not revoked,
-    /// sorted.
-    async fn granted_scopes(&self, tenant: &Tenant) -> EngineResult<Vec<String>> {
-        let mut scopes: Vec<String> = installs::Entity::find()
+    /// once each, sorted.
+    async fn granted_scopes(&self, tenant: &Tenant) -> EngineResult<BTreeSet<String>> {
+        let installs = installs::Entity::find()
             .filter(installs::Column::TenantId.eq(tenant.id()))
             .filter(installs::Column::State.ne("revoked"))
             .all(self.db())
-            .await?
-            .into_iter()
-            .flat_map(|i| {
-                i.granted_scope
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        scopes.sort();
-        scopes.dedup();
-        Ok(scopes)
+            .await?;
+        Ok(installs
+            .iter()
+            .flat_map(|i| i.granted_scope.split_whitespace().map(str::to_owned))
+            .collect())
     }
 }

@@ -64,7 +64,10 @@ impl Engine {
                 ));
             }
         }
-        let checked = self.check_issuer(kind, &issuer).await?;
+        let checked = self
+            .check_issuer(kind, &issuer)
+            .await
+            .map_err(|why| EngineError::invalid("issuer", why))?;
         // Kept as the server spells it, which is what its tokens carry.
         let issuer = match &checked.discovered {
             Some(found) => found.issuer.clone(),
@@ -134,7 +137,7 @@ impl Engine {
             discovery: Set(checked.discovered.as_ref().map(|d| json!(d).to_string())),
             status: Set(checked.status.to_owned()),
             status_detail: Set(checked.detail),
-            checked_at: Set((kind == ServerKind::Rfc7591).then_some(now)),
+            checked_at: Set(Some(now)),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -195,7 +198,7 @@ impl Engine {
         row.discovery = Set(checked.discovered.as_ref().map(|d| json!(d).to_string()));
         row.status = Set(checked.status.to_owned());
         row.status_detail = Set(checked.detail);
-        row.checked_at = Set((kind == ServerKind::Rfc7591).then_some(now));
+        row.checked_at = Set(Some(now));
         row.updated_at = Set(now);
         let row = row.update(&txn).await?;
         match input.default {
@@ -249,14 +252,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Makes an added server the tenant's default.
-    pub async fn make_default_server(&self, tenant: &Tenant, id: &str) -> EngineResult<()> {
-        self.choose_default(tenant, Some(id)).await
-    }
-
-    /// Makes the built-in server the tenant's default again.
-    pub async fn make_builtin_default(&self, tenant: &Tenant) -> EngineResult<()> {
-        self.choose_default(tenant, None).await
+    /// Makes the server `id` (`builtin` included) the tenant's default.
+    pub async fn make_default_authorization_server(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> EngineResult<()> {
+        let id = (id != BUILTIN_ID).then_some(id);
+        self.choose_default(tenant, id).await
     }
 
     async fn choose_default(&self, tenant: &Tenant, id: Option<&str>) -> EngineResult<()> {

@@ -68,7 +68,8 @@ pub struct AuthorizationServer {
     pub has_initial_access_token: bool,
     /// What discovery found at the last check.
     pub discovered: Option<Discovered>,
-    /// `ok`, `unreachable` (at the last check) or `unchecked`.
+    /// `ok`, `unreachable` or `invalid` (at the last check: see
+    /// `status_detail`), or `unchecked` (a manual server without metadata).
     pub status: String,
     pub status_detail: Option<String>,
     pub checked_at: Option<DateTime<Utc>>,
@@ -125,6 +126,16 @@ impl Engine {
         default: bool,
     ) -> EngineResult<AuthorizationServer> {
         let issuer = self.issuer(tenant.slug()).await?;
+        // What the built-in server publishes, from the document it serves.
+        let metadata = crate::authz::discovery::server_metadata(&issuer);
+        let strings = |key: &str| -> Vec<String> {
+            metadata[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
         Ok(AuthorizationServer {
             id: BUILTIN_ID.into(),
             name: "Sidecar (built in)".into(),
@@ -136,9 +147,13 @@ impl Engine {
                 source: issuer.endpoint("/.well-known/openid-configuration"),
                 issuer: issuer.url.clone(),
                 registration_endpoint: None,
-                token_endpoint: Some(issuer.endpoint("/token")),
+                token_endpoint: metadata["token_endpoint"].as_str().map(str::to_owned),
+                // Its scopes are forms that cover narrower ones
+                // (`patient/*.rs`), which a comparison by name would misread.
                 scopes_supported: Vec::new(),
-                token_endpoint_auth_methods_supported: Vec::new(),
+                token_endpoint_auth_methods_supported: strings(
+                    "token_endpoint_auth_methods_supported",
+                ),
             }),
             status: "ok".into(),
             status_detail: None,

@@ -38,7 +38,8 @@ pub struct AuthorizationServerResponse {
     pub default: bool,
     /// Whether an initial access token is kept (never the token itself).
     pub has_initial_access_token: bool,
-    /// `ok`, `unreachable` (at the last check, see `status_detail`) or
+    /// `ok`; `unreachable` (it did not answer) or `invalid` (its metadata
+    /// can no longer be used) at the last check, see `status_detail`; or
     /// `unchecked` (a manual server that publishes no metadata).
     pub status: String,
     pub status_detail: Option<String>,

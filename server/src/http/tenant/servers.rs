@@ -4,7 +4,7 @@
 use app::model::FlashKind;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use engine::provisioning::{ServerCheck, ServerInput, BUILTIN_ID};
+use engine::provisioning::{ServerCheck, ServerInput};
 
 use super::ConsolePost;
 use crate::http::forms::{answer, back, flash, refused};
@@ -53,7 +53,7 @@ pub async fn add_server(
 /// What a connection test found, in words.
 fn described(check: &ServerCheck) -> (FlashKind, String) {
     let server = &check.server;
-    if server.status == "unreachable" {
+    if server.status == "unreachable" || server.status == "invalid" {
         return (
             FlashKind::Error,
             format!(
@@ -114,11 +114,10 @@ pub async fn make_default(
         ..
     }: ConsolePost,
 ) -> Response {
-    let result = if id == BUILTIN_ID {
-        state.engine.make_builtin_default(&tenant).await
-    } else {
-        state.engine.make_default_server(&tenant, &id).await
-    };
+    let result = state
+        .engine
+        .make_default_authorization_server(&tenant, &id)
+        .await;
     answer(
         &session,
         FORM,
