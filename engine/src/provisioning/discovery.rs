@@ -70,12 +70,12 @@ pub fn candidates(issuer: &Url) -> Vec<Url> {
 }
 
 /// The SMART configuration document of `issuer`.
-fn smart_configuration(issuer: &Url) -> Option<Url> {
+fn smart_configuration(issuer: &Url) -> Url {
     let path = issuer.path().trim_end_matches('/');
     let mut url = issuer.clone();
     url.set_path(&format!("{path}/.well-known/smart-configuration"));
     url.set_query(None);
-    Some(url)
+    url
 }
 
 /// Checks an issuer as a person typed it: an absolute https URL (http only
@@ -190,10 +190,8 @@ pub async fn discover(
     let mut registration = document.registration_endpoint.clone();
     if registration.is_none() {
         // SMART servers may publish it in their SMART configuration only.
-        if let Some(url) = smart_configuration(issuer) {
-            if let Some(smart) = read(config, &url).await? {
-                registration = smart.registration_endpoint;
-            }
+        if let Some(smart) = read(config, &smart_configuration(issuer)).await? {
+            registration = smart.registration_endpoint;
         }
     }
     let registration_endpoint = match registration {

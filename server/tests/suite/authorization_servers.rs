@@ -395,6 +395,35 @@ async fn metadata_that_cannot_be_used_is_refused_and_nothing_is_added() {
 }
 
 #[tokio::test]
+async fn a_registration_endpoint_published_only_in_the_smart_configuration_is_found() {
+    let (app, admin) = app_with_tenant().await;
+    let origin = metadata_server(|origin| {
+        HashMap::from([
+            (
+                "/fhir/.well-known/openid-configuration",
+                json_answer(json!({"issuer": format!("{origin}/fhir"), "token_endpoint": format!("{origin}/fhir/token")})),
+            ),
+            (
+                "/fhir/.well-known/smart-configuration",
+                json_answer(json!({"registration_endpoint": format!("{origin}/fhir/register")})),
+            ),
+        ])
+    })
+    .await;
+    let (status, added) = add(
+        &app,
+        &admin,
+        json!({"name": "EHR", "kind": "rfc7591", "issuer": format!("{origin}/fhir")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(
+        added["discovery"]["registration_endpoint"],
+        format!("{origin}/fhir/register")
+    );
+}
+
+#[tokio::test]
 async fn a_check_records_metadata_that_can_no_longer_be_used() {
     let (app, admin) = app_with_tenant().await;
     let moved = Arc::new(AtomicBool::new(false));
