@@ -311,6 +311,46 @@ pub struct InstallRow {
     pub has_secret: bool,
     /// A newer version waiting for approval, and what it changes.
     pub pending: Option<(i32, domain::ManifestDiff)>,
+    /// The client at the tenant's own authorization server, if it is at one.
+    pub provisioning: Option<ProvisioningLine>,
+}
+
+/// Where an install's client at a tenant's own authorization server stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisioningLine {
+    pub server_id: String,
+    pub server_name: String,
+    pub issuer: String,
+    pub client_id: Option<String>,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt: Option<String>,
+    pub last_error: Option<String>,
+    pub secret_waiting: bool,
+    pub possible_orphans: Vec<String>,
+    /// At a manual server, what a tenant admin enters (or removes) there.
+    pub manual: Option<ManualLine>,
+}
+
+/// The registration to enter by hand at a manual authorization server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualLine {
+    /// `register` or `remove`.
+    pub action: String,
+    /// As RFC 7591 client metadata, pretty-printed.
+    pub registration_json: String,
+    /// Label and value, for people.
+    pub table: Vec<(String, String)>,
+}
+
+impl ProvisioningLine {
+    /// "Retry now" is offered in these states.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self.state.as_str(),
+            "failed" | "rejected" | "orphaned" | "retrying"
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,6 +371,8 @@ pub struct InstallPreview {
     pub app_name: String,
     pub version: i32,
     pub scopes: Vec<ScopeChoice>,
+    /// The tenant's authorization servers: `(id, name, default)`.
+    pub servers: Vec<(String, String, bool)>,
 }
 
 /// One requested scope on the approval screen.

@@ -8,15 +8,16 @@
 //! The reactions write in the same transaction, so the change and its
 //! consequences commit together or not at all.
 
-use sea_orm::DatabaseTransaction;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
-use crate::{people, publishing, tenancy, Engine, EngineResult};
+use crate::{people, provisioning, publishing, tenancy, Engine, EngineResult};
 
 /// Something a context announced.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Event<'a> {
     People(people::Event<'a>),
     Publishing(publishing::Event<'a>),
+    Tenancy(tenancy::Event<'a>),
 }
 
 impl<'a> From<people::Event<'a>> for Event<'a> {
@@ -31,12 +32,19 @@ impl<'a> From<publishing::Event<'a>> for Event<'a> {
     }
 }
 
+impl<'a> From<tenancy::Event<'a>> for Event<'a> {
+    fn from(event: tenancy::Event<'a>) -> Self {
+        Self::Tenancy(event)
+    }
+}
+
 /// What is left to do once the transaction has committed: in-memory
 /// caches that must not answer from before the change.
 #[must_use = "pass it to Engine::after_commit once the transaction commits"]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct AfterCommit {
     registry_changed: bool,
+    provisioning_due: bool,
 }
 
 impl AfterCommit {
@@ -49,6 +57,15 @@ impl AfterCommit {
     pub fn registry_changed() -> Self {
         Self {
             registry_changed: true,
+            ..Self::default()
+        }
+    }
+
+    /// A provisioning job is due.
+    pub fn provisioning_due() -> Self {
+        Self {
+            provisioning_due: true,
+            ..Self::default()
         }
     }
 
@@ -56,6 +73,7 @@ impl AfterCommit {
     pub fn and(self, other: Self) -> Self {
         Self {
             registry_changed: self.registry_changed || other.registry_changed,
+            provisioning_due: self.provisioning_due || other.provisioning_due,
         }
     }
 }
@@ -83,6 +101,7 @@ impl Engine {
                 manifest,
                 at,
             }) => tenancy::installs::follow_new_version(txn, app, version, manifest, at).await,
+            Event::Tenancy(event) => react(txn, event).await,
         }
     }
 
@@ -90,6 +109,27 @@ impl Engine {
     pub(crate) fn after_commit(&self, after: AfterCommit) {
         if after.registry_changed {
             self.registry_changed();
+        }
+        if after.provisioning_due {
+            self.wake_provisioning_worker();
+        }
+    }
+}
+
+/// The reactions to tenancy's events, which need only the transaction
+/// (tenancy announces from inside its own writes, where no engine is at
+/// hand).
+pub(crate) async fn react(
+    conn: &impl ConnectionTrait,
+    event: tenancy::Event<'_>,
+) -> EngineResult<AfterCommit> {
+    match event {
+        tenancy::Event::RegistrationChanged { install, at } => {
+            Ok(if provisioning::jobs::desire(conn, install, at).await? {
+                AfterCommit::provisioning_due()
+            } else {
+                AfterCommit::nothing()
+            })
         }
     }
 }

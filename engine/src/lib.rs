@@ -52,6 +52,8 @@ pub struct EngineConfig {
     pub master_key: secret::MasterKey,
     /// How long a replaced client secret keeps working.
     pub secret_grace: chrono::Duration,
+    /// Timings of provisioning into tenants' own authorization servers.
+    pub provisioning: provisioning::ProvisioningConfig,
 }
 
 /// The engine: a database, a clock and settings. Cheap to clone.
@@ -65,6 +67,7 @@ pub struct Engine {
     registry_watch: Arc<registry_watch::RegistryWatch>,
     webhooks_ready: Arc<tokio::sync::Notify>,
     authz: Arc<AuthzState>,
+    provisioning: Arc<provisioning::jobs::WorkerState>,
 }
 
 /// What the authorization servers keep in memory (see [`authz`]).
@@ -88,6 +91,7 @@ impl Engine {
             registry_watch: Arc::default(),
             webhooks_ready: Arc::new(tokio::sync::Notify::new()),
             authz: Arc::default(),
+            provisioning: Arc::default(),
         }
     }
 
@@ -105,6 +109,10 @@ impl Engine {
 
     pub(crate) fn token_state(&self) -> &authz::tokens::TokenState {
         &self.authz.tokens
+    }
+
+    pub(crate) fn provisioning_state(&self) -> &provisioning::jobs::WorkerState {
+        &self.provisioning
     }
 
     pub(crate) fn client_throttle(&self) -> &authz::throttle::ClientThrottle {

@@ -15,6 +15,8 @@ mod m20261201_000009_signing;
 mod m20261201_000010_tenant_users;
 mod m20261201_000011_authorization;
 mod m20261203_000001_authorization_servers;
+mod m20261204_000001_provisioning;
+mod m20261204_000002_retiring_clients;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_tenant_users::Migration),
             Box::new(m20261201_000011_authorization::Migration),
             Box::new(m20261203_000001_authorization_servers::Migration),
+            Box::new(m20261204_000001_provisioning::Migration),
+            Box::new(m20261204_000002_retiring_clients::Migration),
         ]
     }
 }

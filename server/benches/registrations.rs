@@ -17,30 +17,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use engine::Engine;
-use support::{interleaved, load, Flags, MakeRequest, Run, Server};
+use support::{interleaved, load, Flags, MakeRequest, People, Run, Server};
 
 /// 50 confidential apps, `tenants` tenants with every app installed and a
 /// key each; the keys, in tenant order.
 async fn seed(engine: &Engine, tenants: usize, apps: usize) -> Result<Vec<String>> {
     let started = Instant::now();
-    let dev = engine
-        .create_verified_user("bench-dev@sidecar.test", "bench password 1", None)
-        .await?;
-    let reviewer = engine
-        .create_verified_user(
-            "bench-reviewer@sidecar.test",
-            "bench password 2",
-            Some(domain::PlatformRole::Reviewer),
-        )
-        .await?;
-    let admin = engine
-        .create_verified_user("bench-admin@sidecar.test", "bench password 3", None)
-        .await?;
-    engine
-        .create_publisher(&dev, "bench", "Bench Publisher")
-        .await?;
+    let people = People::create(engine).await?;
     for a in 0..apps {
-        let manifest = serde_json::from_value(serde_json::json!({
+        let manifest = serde_json::json!({
             "client_name": format!("App {a}"),
             "redirect_uris": [format!("https://app{a}.example.com/cb"), format!("https://app{a}.example.com/cb2")],
             "launch_url": format!("https://app{a}.example.com/launch"),
@@ -48,25 +33,22 @@ async fn seed(engine: &Engine, tenants: usize, apps: usize) -> Result<Vec<String
             "token_endpoint_auth_method": "client_secret_basic",
             "launch_types": ["ehr"],
             "fhir_versions": ["4.0.1"],
-        }))
-        .context("a bench manifest")?;
-        let slug = format!("app-{a}");
-        engine
-            .create_app(&dev, "bench", Some(&slug), manifest)
+        });
+        people
+            .publish(engine, &format!("app-{a}"), manifest)
             .await?;
-        let version = engine.submit_app(&dev, &slug).await?;
-        engine.approve_submission(&reviewer, &version.id).await?;
     }
+    let admin = people.admin;
     let mut keys = Vec::with_capacity(tenants);
     for t in 0..tenants {
         let tenant = format!("tenant-{t}");
         engine
-            .create_tenant_as_operator(&tenant, &format!("Tenant {t}"), "bench-admin@sidecar.test")
+            .create_tenant_as_operator(&tenant, &format!("Tenant {t}"), People::ADMIN_EMAIL)
             .await?;
         let context = engine.tenant(&admin, &tenant).await?;
         for a in 0..apps {
             engine
-                .install_app(&context, &format!("app-{a}"), None)
+                .install_app(&context, &format!("app-{a}"), None, None)
                 .await?;
         }
         let (_, key) = engine

@@ -158,7 +158,9 @@ async fn seed(engine: &engine::Engine) -> Result<(String, String)> {
         )
         .await?;
     let tenant = engine.tenant(&admin, "north").await?;
-    let install = engine.install_app(&tenant, "cohort", Some(SCOPE)).await?;
+    let install = engine
+        .install_app(&tenant, "cohort", Some(SCOPE), None)
+        .await?;
     let (_, key) = engine
         .create_tenant_key(&tenant, "EHR", &["introspect".to_owned()])
         .await?;

@@ -43,6 +43,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     sidecar.sessions.spawn_cleanup();
     tokio::spawn(sidecar.mail_worker.run());
     tokio::spawn(sidecar.webhook_worker.run());
+    tokio::spawn(sidecar.provisioning_worker.run());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("could not listen on {addr} (SIDECAR_ADDR)"))?;

@@ -16,6 +16,7 @@ pub struct Sidecar {
     pub engine: Engine,
     pub mail_worker: MailWorker,
     pub webhook_worker: engine::tenancy::webhooks::WebhookWorker,
+    pub provisioning_worker: engine::provisioning::ProvisioningWorker,
     pub sessions: Store,
 }
 
@@ -45,6 +46,7 @@ pub async fn engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<En
         },
         master_key: engine::platform::secret::MasterKey::new(config.master_key_or_generate()?.0),
         secret_grace: chrono::Duration::hours(i64::from(config.secret_grace_hours)),
+        provisioning: config.provisioning.clone(),
     };
     let engine = Engine::new(db, clock, engine_config);
     let indexed = engine
@@ -81,6 +83,7 @@ pub async fn build(
         engine: engine.clone(),
         mail_worker,
         webhook_worker: engine::tenancy::webhooks::WebhookWorker::new(engine.clone()),
+        provisioning_worker: engine::provisioning::ProvisioningWorker::new(engine.clone()),
         sessions,
     })
 }

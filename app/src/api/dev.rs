@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::shared::{
-    account_view, activity_line, current_account, date, engine, install_row, internal,
+    account_view, activity_line, current_account, date, engine, install_rows, internal,
 };
 
 pub async fn dev_overview() -> Result<
@@ -82,13 +82,13 @@ pub async fn dev_app(slug: String) -> Result<Option<crate::model::DevApp>, Serve
         sandbox: engine::tenancy::tenants::sandbox_slug(&app.publisher_slug),
         logo: app.draft_logo_id.as_ref().map(|id| format!("/media/{id}")),
         draft_form: domain::ManifestForm::from_input(&app.draft),
-        installs: engine()?
-            .app_installs(&account, &slug)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(install_row)
-            .collect(),
+        installs: install_rows(
+            engine()?
+                .app_installs(&account, &slug)
+                .await
+                .map_err(internal)?,
+        )
+        .await?,
         draft_changes,
         activity,
         name: app

@@ -89,10 +89,45 @@ fn scope_lines(scopes: &domain::ScopeSet) -> Vec<crate::model::ScopeLine> {
         .collect()
 }
 
-/// An install as both the developer console and the tenant console list it.
-pub fn install_row(i: engine::tenancy::installs::InstallView) -> crate::model::InstallRow {
+/// Installs as both the developer console and the tenant console list
+/// them, each with its client at the tenant's own server, if any.
+pub async fn install_rows(
+    installs: Vec<engine::tenancy::installs::InstallView>,
+) -> Result<Vec<crate::model::InstallRow>, ServerFnError> {
+    let mut found = engine()?
+        .provisioning_of(&installs.iter().collect::<Vec<_>>())
+        .await
+        .map_err(internal)?;
+    Ok(installs
+        .into_iter()
+        .map(|i| {
+            let provisioning = found.remove(&i.id).map(|p| crate::model::ProvisioningLine {
+                server_id: p.server_id,
+                server_name: p.server_name,
+                issuer: p.issuer,
+                client_id: p.client_id,
+                state: p.state,
+                attempts: p.attempts,
+                next_attempt: p
+                    .next_attempt_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+                last_error: p.last_error,
+                secret_waiting: p.secret_waiting,
+                possible_orphans: p.possible_orphans,
+                manual: None,
+            });
+            install_row(i, provisioning)
+        })
+        .collect())
+}
+
+fn install_row(
+    i: engine::tenancy::installs::InstallView,
+    provisioning: Option<crate::model::ProvisioningLine>,
+) -> crate::model::InstallRow {
     use domain::ClientAuth;
     crate::model::InstallRow {
+        provisioning,
         has_secret: matches!(
             i.version.manifest.token_endpoint_auth_method,
             ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::shared::{activity_line, current_account, date, engine, install_row, internal};
+use super::shared::{activity_line, current_account, date, engine, install_rows, internal};
 
 pub async fn tenant_console(
     tenant: String,
@@ -94,6 +94,28 @@ pub async fn tenant_console(
             })
             .collect()
     };
+    let mut installs = install_rows(installs).await?;
+    if tenant.is_admin() {
+        for row in &mut installs {
+            let Some(p) = row
+                .provisioning
+                .as_mut()
+                .filter(|p| p.state == "awaiting_manual")
+            else {
+                continue;
+            };
+            let handoff = engine
+                .manual_handoff(&tenant, &row.id)
+                .await
+                .map_err(internal)?;
+            p.manual = Some(crate::model::ManualLine {
+                action: handoff.action.to_owned(),
+                registration_json: serde_json::to_string_pretty(&handoff.registration)
+                    .unwrap_or_default(),
+                table: handoff.table,
+            });
+        }
+    }
     Ok(Some(crate::model::TenantConsole {
         activity,
         servers,
@@ -110,7 +132,7 @@ pub async fn tenant_console(
             .collect(),
         members,
         users,
-        installs: installs.into_iter().map(install_row).collect(),
+        installs,
         keys: keys
             .into_iter()
             .map(|k| crate::model::KeyRow {
@@ -161,7 +183,15 @@ pub async fn install_preview(
             details.app.version.number,
         )
     };
+    let servers = engine
+        .authorization_servers(&tenant)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|s| (s.id, s.name, s.default))
+        .collect();
     Ok(Some(crate::model::InstallPreview {
+        servers,
         tenant: tenant.slug().to_owned(),
         tenant_name: tenant.name().to_owned(),
         app: slug,

@@ -282,14 +282,24 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                         <tbody>{app.installs.into_iter().map(|i| view! {
                             <tr>
                                 <td>{i.tenant.clone()}</td>
-                                <td><code>{i.client_id.clone()}</code></td>
-                                <td>{i.state.clone()}</td>
+                                <td>{match &i.provisioning {
+                                    Some(p) => view! { <code>{p.client_id.clone().unwrap_or_else(|| "—".into())}</code>" at "{p.server_name.clone()} }.into_any(),
+                                    None => view! { <code>{i.client_id.clone()}</code> }.into_any(),
+                                }}</td>
+                                <td>{i.state.clone()}{i.provisioning.as_ref().map(|p| format!("; provisioning {}", p.state.replace('_', " ")))}</td>
                                 <td>{i.scopes.iter().map(|s| s.scope.clone()).collect::<Vec<_>>().join(" ")}</td>
-                                <td>{i.has_secret.then(|| view! {
-                                    <form method="post" action=format!("/dev/apps/{}/installs/{}/secret", slug, i.tenant)>
-                                        <button class="button button-secondary" type="submit">"New secret"</button>
-                                    </form>
-                                })}</td>
+                                <td>{match &i.provisioning {
+                                    Some(p) => p.secret_waiting.then(|| view! {
+                                        <form method="post" action=format!("/dev/apps/{}/installs/{}/server-secret", slug, i.tenant)>
+                                            <button class="button button-secondary" type="submit">"Reveal secret"</button>
+                                        </form>
+                                    }).into_any(),
+                                    None => i.has_secret.then(|| view! {
+                                        <form method="post" action=format!("/dev/apps/{}/installs/{}/secret", slug, i.tenant)>
+                                            <button class="button button-secondary" type="submit">"New secret"</button>
+                                        </form>
+                                    }).into_any(),
+                                }}</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </ScrollingTable>

@@ -19,6 +19,8 @@ pub struct Model {
     pub state: String,
     /// The scopes the tenant granted: a subset of what the version asks.
     pub granted_scope: String,
+    /// Where the app is provisioned; `None`: the tenant's built-in server.
+    pub authorization_server_id: Option<String>,
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -45,6 +45,9 @@ pub enum FetchError {
     Connect(String),
     #[error("no answer within {0} seconds")]
     Timeout(u64),
+    /// The request may have reached the server; its answer did not arrive.
+    #[error("the connection broke before the answer: {0}")]
+    Unanswered(String),
     #[error(
         "it answered with a redirect; Sidecar does not follow redirects, so register the final URL"
     )]
@@ -162,10 +165,12 @@ async fn client_for(config: &FetchConfig, url: &Url) -> Result<reqwest::Client, 
 }
 
 fn send_error(config: &FetchConfig, e: &reqwest::Error) -> FetchError {
-    if e.is_timeout() {
+    if e.is_connect() {
+        FetchError::Connect(without_url(e))
+    } else if e.is_timeout() {
         FetchError::Timeout(config.timeout.as_secs())
     } else {
-        FetchError::Connect(without_url(e))
+        FetchError::Unanswered(without_url(e))
     }
 }
 
@@ -227,30 +232,98 @@ pub async fn fetch_with_cache_control(
     if !status.is_success() {
         return Err(FetchError::Status(status.as_u16()));
     }
+    let cache_control = response
+        .headers()
+        .get(reqwest::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(Fetched {
+        body: read_bounded(config, &mut response).await?,
+        cache_control,
+    })
+}
+
+/// The body of `response`, at most `config.max_bytes` of it.
+async fn read_bounded(
+    config: &FetchConfig,
+    response: &mut reqwest::Response,
+) -> Result<Vec<u8>, FetchError> {
     if response
         .content_length()
         .is_some_and(|n| n > config.max_bytes as u64)
     {
         return Err(FetchError::TooLarge(config.max_bytes));
     }
-    let cache_control = response
-        .headers()
-        .get(reqwest::header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let mut body = Vec::new();
-    loop {
-        let chunk = response.chunk().await.map_err(|e| send_error(config, &e))?;
-        let Some(chunk) = chunk else { break };
+    while let Some(chunk) = response.chunk().await.map_err(|e| send_error(config, &e))? {
         if body.len() + chunk.len() > config.max_bytes {
             return Err(FetchError::TooLarge(config.max_bytes));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched {
-        body,
-        cache_control,
+    Ok(body)
+}
+
+/// An answer to [`exchange`], whatever its status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// What `Retry-After` asked for (seconds, or an HTTP date from now).
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+/// A JSON request to another server's API under the rules above: `method`
+/// on `url`, with a bearer token and a body when given. Every status is an
+/// answer for the caller to judge, except a redirect, which is an error.
+pub async fn exchange(
+    config: &FetchConfig,
+    method: reqwest::Method,
+    url: &Url,
+    bearer: Option<&str>,
+    body: Option<String>,
+) -> Result<Answer, FetchError> {
+    let client = client_for(config, url).await?;
+    let mut request = client
+        .request(method, url.clone())
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+    }
+    let mut response = request.send().await.map_err(|e| send_error(config, &e))?;
+    let status = response.status();
+    if status.is_redirection() {
+        return Err(FetchError::Redirect);
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after(v, chrono::Utc::now()));
+    Ok(Answer {
+        status: status.as_u16(),
+        retry_after,
+        body: read_bounded(config, &mut response).await?,
     })
+}
+
+/// A `Retry-After` value (RFC 9110 §10.2.3) as a wait from `now`.
+pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default(),
+    )
 }
 
 /// What went wrong underneath reqwest's "error sending request for url".
@@ -305,6 +378,19 @@ mod tests {
             let ip: IpAddr = public.parse().unwrap();
             assert!(is_public(ip), "{public} counted as private");
         }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(retry_after("soon", now), None);
     }
 
     #[tokio::test]

@@ -125,7 +125,12 @@ async fn read(config: &FetchConfig, url: &Url) -> Result<Option<Document>, Disco
                 error: FetchError::Status(status),
             })
         }
-        Err(error @ (FetchError::Connect(_) | FetchError::Timeout(_) | FetchError::Resolve(_))) => {
+        Err(
+            error @ (FetchError::Connect(_)
+            | FetchError::Timeout(_)
+            | FetchError::Unanswered(_)
+            | FetchError::Resolve(_)),
+        ) => {
             return Err(DiscoveryError::Unreachable {
                 url: url.to_string(),
                 error,

@@ -5,7 +5,16 @@
 //!
 //! Stands on every context below it; nothing below knows of it.
 
+pub(crate) mod client;
 pub mod discovery;
+pub mod installs;
+pub mod jobs;
+pub mod manual;
+pub(crate) mod metadata;
+pub mod moving;
+pub(crate) mod retiring;
+pub mod rotation;
 pub mod servers;
 
+pub use jobs::{ProvisioningConfig, ProvisioningState, ProvisioningWorker};
 pub use servers::{AuthorizationServer, ServerCheck, ServerInput, ServerKind, BUILTIN_ID};

@@ -5,13 +5,13 @@
 //! what changed; this says what follows.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::entity::{apps, installs};
-use crate::events::AfterCommit;
+use crate::events::{self, AfterCommit};
 use crate::platform::audit::{self, By};
-use crate::tenancy::{watch, webhooks};
+use crate::tenancy::{watch, webhooks, Event};
 use crate::EngineResult;
 
 /// What happened to a registration.
@@ -98,7 +98,8 @@ pub(crate) async fn registration_changed(
     if let Some(event) = kind.webhook_event() {
         watch::bump(conn, &install.tenant_id).await?;
         webhooks::enqueue(conn, at, event, install, &app.slug, version).await?;
-        after = AfterCommit::registry_changed();
+        after = AfterCommit::registry_changed()
+            .and(events::react(conn, Event::RegistrationChanged { install, at }).await?);
     }
     audit::record(
         conn,
@@ -115,6 +116,26 @@ pub(crate) async fn registration_changed(
     )
     .await?;
     Ok(after)
+}
+
+/// The registry shows something new about `install` that is not a change
+/// of its registration (its client at another server was made or removed):
+/// it moves in the registry's order, and the registry's version moves.
+pub(crate) async fn registration_touched(
+    conn: &impl ConnectionTrait,
+    install: &installs::Model,
+    at: DateTime<Utc>,
+) -> EngineResult<AfterCommit> {
+    installs::Entity::update_many()
+        .col_expr(
+            installs::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(at),
+        )
+        .filter(installs::Column::Id.eq(install.id.clone()))
+        .exec(conn)
+        .await?;
+    watch::bump(conn, &install.tenant_id).await?;
+    Ok(AfterCommit::registry_changed())
 }
 
 #[cfg(test)]

@@ -16,4 +16,20 @@ pub mod watch;
 pub mod webhooks;
 
 pub(crate) use context::fhir_base_urls;
+
+use chrono::{DateTime, Utc};
+
+use crate::entity::installs as install_rows;
+
+/// What tenancy announces to the contexts above, inside the transaction
+/// that made the change (see [`crate::events`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Event<'a> {
+    /// What the install's client may do changed (created, a new version,
+    /// narrowed scopes, suspended, resumed, revoked).
+    RegistrationChanged {
+        install: &'a install_rows::Model,
+        at: DateTime<Utc>,
+    },
+}
 pub use context::{parse_fhir_base_urls, Actor, Tenant, TenantPrincipal};

@@ -25,18 +25,36 @@ pub struct Registration {
     pub scope: String,
     pub jwks_uri: Option<String>,
     pub jwks: Option<serde_json::Value>,
+    /// The issuer of the authorization server the client is at.
     pub issuer: String,
     pub status: String,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
+    /// Sidecar's own client id (the same as `client_id` at the built-in
+    /// server).
+    pub sidecar_client_id: String,
+    /// At another server: which, and where provisioning stands.
+    pub authorization_server: Option<ServerClient>,
+}
+
+/// An install's client at a server other than the built-in one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerClient {
+    pub id: String,
+    /// The server's client id, once it gave one.
+    pub client_id: Option<String>,
+    pub provisioning_state: String,
 }
 
 /// An install with what the registry needs of its app and version, in one
 /// query.
 const REGISTRATION_SELECT: &str = "SELECT i.*, a.slug AS app_slug, v.number AS version_number, \
-     v.manifest AS manifest FROM installs i \
+     v.manifest AS manifest, s.issuer AS server_issuer, p.client_id AS server_client_id, \
+     p.state AS provisioning_state FROM installs i \
      JOIN apps a ON a.id = i.app_id \
-     JOIN app_versions v ON v.id = i.version_id";
+     JOIN app_versions v ON v.id = i.version_id \
+     LEFT JOIN authorization_servers s ON s.id = i.authorization_server_id \
+     LEFT JOIN provisionings p ON p.install_id = i.id";
 
 /// Where a page of registrations starts: after this `(updated_at, id)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +91,20 @@ impl Engine {
         let manifest: String = row.try_get("", "manifest")?;
         let m: domain::ManifestInput = serde_json::from_str(&manifest)
             .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("stored manifest: {e}")))?;
+        let server_issuer: Option<String> = row.try_get("", "server_issuer")?;
+        let server_client_id: Option<String> = row.try_get("", "server_client_id")?;
+        let provisioning_state: Option<String> = row.try_get("", "provisioning_state")?;
+        let authorization_server = match (&install.authorization_server_id, &server_issuer) {
+            (Some(id), Some(_)) => Some(ServerClient {
+                id: id.clone(),
+                client_id: server_client_id.clone(),
+                provisioning_state: provisioning_state.unwrap_or_else(|| "pending".into()),
+            }),
+            _ => None,
+        };
         Ok(Registration {
-            client_id: install.client_id,
+            client_id: server_client_id.unwrap_or_else(|| install.client_id.clone()),
+            sidecar_client_id: install.client_id,
             install_id: install.id,
             app_slug: row.try_get("", "app_slug")?,
             client_name: m.client_name.unwrap_or_default(),
@@ -85,10 +115,11 @@ impl Engine {
             scope: install.granted_scope,
             jwks_uri: m.jwks_uri,
             jwks: m.jwks,
-            issuer: self.link(&format!("/t/{tenant_slug}")),
+            issuer: server_issuer.unwrap_or_else(|| self.link(&format!("/t/{tenant_slug}"))),
             status: install.state,
             version: row.try_get("", "version_number")?,
             updated_at: install.updated_at,
+            authorization_server,
         })
     }
 
@@ -151,20 +182,56 @@ impl Engine {
             .await
     }
 
-    /// The registration of `client_id` in the tenant; another tenant's
-    /// client is not found.
+    /// The registration of `client_id` in the tenant, by Sidecar's client
+    /// id or the one its authorization server gave; another tenant's client
+    /// is not found.
     pub(crate) async fn registration_in_tenant(
         &self,
         tenant_id: &str,
         tenant_slug: &str,
         client_id: &str,
     ) -> EngineResult<Registration> {
+        self.find_registration(tenant_id, tenant_slug, client_id, false)
+            .await
+    }
+
+    /// A client of the tenant's built-in authorization server: an install
+    /// at another server has no client there.
+    pub(crate) async fn builtin_registration(
+        &self,
+        tenant_id: &str,
+        tenant_slug: &str,
+        client_id: &str,
+    ) -> EngineResult<Registration> {
+        self.find_registration(tenant_id, tenant_slug, client_id, true)
+            .await
+    }
+
+    async fn find_registration(
+        &self,
+        tenant_id: &str,
+        tenant_slug: &str,
+        client_id: &str,
+        builtin_only: bool,
+    ) -> EngineResult<Registration> {
         let mut sql = Sql::new(self.db().get_database_backend());
         sql.push(REGISTRATION_SELECT)
             .push(" WHERE i.tenant_id = ")
-            .bind(tenant_id.to_owned())
-            .push(" AND i.client_id = ")
-            .bind(client_id.to_owned());
+            .bind(tenant_id.to_owned());
+        if builtin_only {
+            sql.push(" AND i.authorization_server_id IS NULL AND i.client_id = ")
+                .bind(client_id.to_owned());
+        } else {
+            // Sidecar's own ids are unique; a server's are unique only at
+            // that server, so Sidecar's own wins.
+            sql.push(" AND (i.client_id = ")
+                .bind(client_id.to_owned())
+                .push(" OR p.client_id = ")
+                .bind(client_id.to_owned())
+                .push(") ORDER BY CASE WHEN i.client_id = ")
+                .bind(client_id.to_owned())
+                .push(" THEN 0 ELSE 1 END LIMIT 1");
+        }
         let row = self.db().query_one(sql.build()).await?.ok_or_else(|| {
             EngineError::not_found("The tenant has no registration with that client id.")
         })?;

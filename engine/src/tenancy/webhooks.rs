@@ -92,8 +92,26 @@ pub(crate) async fn enqueue(
     app_slug: &str,
     version: i32,
 ) -> EngineResult<()> {
+    let data = serde_json::json!({
+        "client_id": install.client_id,
+        "app": app_slug,
+        "status": install.state,
+        "scope": install.granted_scope,
+        "version": version,
+    });
+    enqueue_data(conn, now, &install.tenant_id, event, data).await
+}
+
+/// Queues `event` with `data` for the tenant's webhook, if it has one.
+pub(crate) async fn enqueue_data(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    tenant_id: &str,
+    event: &str,
+    data: serde_json::Value,
+) -> EngineResult<()> {
     let Some(hook) = webhooks::Entity::find()
-        .filter(webhooks::Column::TenantId.eq(install.tenant_id.clone()))
+        .filter(webhooks::Column::TenantId.eq(tenant_id))
         .one(conn)
         .await?
     else {
@@ -104,13 +122,7 @@ pub(crate) async fn enqueue(
         "id": id,
         "type": event,
         "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "data": {
-            "client_id": install.client_id,
-            "app": app_slug,
-            "status": install.state,
-            "scope": install.granted_scope,
-            "version": version,
-        },
+        "data": data,
     });
     webhook_deliveries::ActiveModel {
         id: Set(id),

@@ -78,6 +78,21 @@ impl Server {
     /// `database` is `sqlite` or `postgres`; PostgreSQL gets a new database
     /// beside `SIDECAR_BENCH_POSTGRES_URL`.
     pub async fn start(database: &str) -> Result<Self> {
+        Ok(Self::build(database, &[]).await?.0)
+    }
+
+    /// `start`, with more settings (`KEY`, value) and its provisioning
+    /// worker running.
+    pub async fn start_provisioning(database: &str, settings: &[(&str, &str)]) -> Result<Self> {
+        let (server, worker) = Self::build(database, settings).await?;
+        tokio::spawn(worker.run());
+        Ok(server)
+    }
+
+    async fn build(
+        database: &str,
+        settings: &[(&str, &str)],
+    ) -> Result<(Self, engine::provisioning::ProvisioningWorker)> {
         let data_dir =
             std::env::temp_dir().join(format!("sidecar-bench-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&data_dir).context("a data dir for the bench")?;
@@ -107,7 +122,7 @@ impl Server {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let values = BTreeMap::from([
+        let mut values = BTreeMap::from([
             ("SIDECAR_ADDR".to_owned(), addr.to_string()),
             ("PUBLIC_URL".to_owned(), format!("http://{addr}")),
             (
@@ -116,6 +131,9 @@ impl Server {
             ),
             ("DATABASE_URL".to_owned(), database_url.clone()),
         ]);
+        for (key, value) in settings {
+            values.insert((*key).to_owned(), (*value).to_owned());
+        }
         let config = server::config::Config::from_values(&values)?;
         let leptos = leptos::prelude::LeptosOptions::builder()
             .output_name("sidecar")
@@ -123,7 +141,7 @@ impl Server {
             .site_pkg_dir("pkg")
             .build();
         let sidecar = server::build(config, leptos, None).await?;
-        Ok(Self {
+        let server = Self {
             engine: sidecar.engine,
             base: format!("http://{addr}"),
             router: Some(sidecar.router),
@@ -131,7 +149,8 @@ impl Server {
             data_dir,
             database_url,
             postgres,
-        })
+        };
+        Ok((server, sidecar.provisioning_worker))
     }
 
     /// After seeding: has PostgreSQL vacuum, analyse and checkpoint what
@@ -292,4 +311,58 @@ pub async fn load(
     let elapsed = started.elapsed();
     latencies.sort();
     Ok(Run { latencies, elapsed })
+}
+
+/// The people a bench seeds with: a developer who owns the publisher
+/// `bench`, a reviewer, and a tenant admin.
+pub struct People {
+    pub dev: engine::people::accounts::Account,
+    pub reviewer: engine::people::accounts::Account,
+    pub admin: engine::people::accounts::Account,
+}
+
+impl People {
+    pub const ADMIN_EMAIL: &'static str = "bench-admin@sidecar.test";
+
+    pub async fn create(engine: &Engine) -> Result<Self> {
+        let dev = engine
+            .create_verified_user("bench-dev@sidecar.test", "bench password 1", None)
+            .await?;
+        let reviewer = engine
+            .create_verified_user(
+                "bench-reviewer@sidecar.test",
+                "bench password 2",
+                Some(domain::PlatformRole::Reviewer),
+            )
+            .await?;
+        let admin = engine
+            .create_verified_user(Self::ADMIN_EMAIL, "bench password 3", None)
+            .await?;
+        engine
+            .create_publisher(&dev, "bench", "Bench Publisher")
+            .await?;
+        Ok(Self {
+            dev,
+            reviewer,
+            admin,
+        })
+    }
+
+    /// Creates `slug` from `manifest`, submitted and approved.
+    pub async fn publish(
+        &self,
+        engine: &Engine,
+        slug: &str,
+        manifest: serde_json::Value,
+    ) -> Result<()> {
+        let manifest = serde_json::from_value(manifest).context("a bench manifest")?;
+        engine
+            .create_app(&self.dev, "bench", Some(slug), manifest)
+            .await?;
+        let version = engine.submit_app(&self.dev, slug).await?;
+        engine
+            .approve_submission(&self.reviewer, &version.id)
+            .await?;
+        Ok(())
+    }
 }

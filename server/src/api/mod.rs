@@ -37,7 +37,8 @@ pub(crate) fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::submit))
         .routes(routes!(apps::put_logo, apps::delete_logo))
         .routes(routes!(tenants::installs::app_installs))
-        .routes(routes!(tenants::installs::rotate_secret))
+        .routes(routes!(tenants::secrets::rotate_secret))
+        .routes(routes!(tenants::secrets::reveal_secret))
         .routes(routes!(tenants::get_tenant, tenants::put_tenant))
         .routes(routes!(tenants::members::members, tenants::members::invite))
         .routes(routes!(tenants::members::remove_member))
@@ -51,6 +52,12 @@ pub(crate) fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::installs::resume))
         .routes(routes!(tenants::installs::update))
         .routes(routes!(tenants::installs::revoke))
+        .routes(routes!(tenants::provisioning::retry))
+        .routes(routes!(tenants::provisioning::move_install))
+        .routes(routes!(
+            tenants::provisioning::manual_handoff,
+            tenants::provisioning::complete_manual
+        ))
         .routes(routes!(
             tenants::authorization_servers::list_authorization_servers,
             tenants::authorization_servers::add_authorization_server

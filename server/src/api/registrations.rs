@@ -39,7 +39,12 @@ impl FromRequestParts<AppState> for TenantKey {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationResponse {
+    /// The client id the app uses with `issuer`: the authorization
+    /// server's own once it gave one, else Sidecar's.
     pub client_id: String,
+    /// Sidecar's client id for the install (`GET …/registrations/{client_id}`
+    /// finds it by either).
+    pub sidecar_client_id: String,
     pub app: String,
     pub client_name: String,
     pub token_endpoint_auth_method: String,
@@ -51,8 +56,12 @@ pub struct RegistrationResponse {
     pub jwks_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
-    /// The tenant's authorization server.
+    /// The issuer of the authorization server the install is at.
     pub issuer: String,
+    /// Where the install is at a server other than the built-in one, and
+    /// where provisioning stands there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_server: Option<ServerClientResponse>,
     /// `active`, `suspended` or `revoked`.
     pub status: String,
     /// The app version installed (`0`: a sandbox's draft).
@@ -60,10 +69,27 @@ pub struct RegistrationResponse {
     pub updated_at: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServerClientResponse {
+    /// The id of the tenant's authorization server.
+    pub id: String,
+    /// The client id that server gave (absent until it did).
+    pub client_id: Option<String>,
+    /// `pending`, `provisioning`, `active`, `awaiting_manual`, `retrying`,
+    /// `failed`, `rejected`, `orphaned` or `deprovisioned`.
+    pub provisioning_state: String,
+}
+
 impl From<Registration> for RegistrationResponse {
     fn from(r: Registration) -> Self {
         Self {
             client_id: r.client_id,
+            sidecar_client_id: r.sidecar_client_id,
+            authorization_server: r.authorization_server.map(|s| ServerClientResponse {
+                id: s.id,
+                client_id: s.client_id,
+                provisioning_state: s.provisioning_state,
+            }),
             app: r.app_slug,
             client_name: r.client_name,
             token_endpoint_auth_method: r.token_endpoint_auth_method,

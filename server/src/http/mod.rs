@@ -117,6 +117,10 @@ pub fn router(state: AppState, store: Store) -> Router {
             "/dev/apps/{slug}/installs/{tenant}/secret",
             post(tenant::rotate_secret),
         )
+        .route(
+            "/dev/apps/{slug}/installs/{tenant}/server-secret",
+            post(tenant::reveal_server_secret),
+        )
         .route("/t/{tenant}/admin/installs", post(tenant::install))
         .route("/t/{tenant}/admin/audit.csv", get(tenant::audit_csv))
         .route(

@@ -84,6 +84,17 @@ fn ApproveView(preview: InstallPreview, flash: Flash) -> impl IntoView {
                 </ul>
                 {error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </fieldset>
+            {(preview.servers.len() > 1).then(|| view! {
+                <div class="field">
+                    <label for="authorization-server">"Authorization server"</label>
+                    <select id="authorization-server" name="authorization_server" aria-describedby="authorization-server-hint">
+                        {preview.servers.iter().map(|(id, name, default)| view! {
+                            <option value=id.clone() selected=*default>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-hint" id="authorization-server-hint">"Sidecar registers the app there with the scopes granted here."</p>
+                </div>
+            })}
             <button class="button button-primary" type="submit">"Approve and install"</button>
         </form>
     }

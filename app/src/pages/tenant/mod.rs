@@ -113,7 +113,7 @@ fn ConsoleView(console: TenantConsole, flash: Flash) -> impl IntoView {
                 <code class="token-value" data-testid="new-key">{key}</code>
             </div>
         })}
-        <InstallsSection tenant=console.slug.clone() installs=console.installs sandbox=console.sandbox admin/>
+        <InstallsSection tenant=console.slug.clone() installs=console.installs servers=console.servers.clone() sandbox=console.sandbox admin/>
         {(!console.sandbox).then(|| view! {
             <ServersSection tenant=console.slug.clone() servers=console.servers admin flash=flash_for(&flash, "tenant-servers")/>
         }.into_any())}

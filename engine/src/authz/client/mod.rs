@@ -136,7 +136,7 @@ impl Engine {
             }
         }
         let registration = self
-            .registration_in_tenant(&issuer.tenant_id, &issuer.slug, client_id)
+            .builtin_registration(&issuer.tenant_id, &issuer.slug, client_id)
             .await?;
         let granted = ScopeSet::parse(&registration.scope)
             .map_err(|e| EngineError::Unexpected(anyhow::anyhow!("a stored grant: {e}")))?;
@@ -148,7 +148,7 @@ impl Engine {
             None => None,
         };
         let client = Arc::new(Client {
-            client_id: registration.client_id,
+            client_id: registration.sidecar_client_id,
             install_id: registration.install_id,
             app_slug: registration.app_slug,
             client_name: registration.client_name,

@@ -51,3 +51,13 @@ pub fn tenant_application_approved(name: &str, console: &str) -> String {
 pub fn tenant_application_rejected(name: &str, reason: &str) -> String {
     format!("Your application for the tenant \"{name}\" was not approved.\n\nThe reviewer wrote: {reason}\n\nYou can apply again with the changes asked for.\n{SIGNATURE}")
 }
+
+pub fn provisioning_needs_you(
+    app: &str,
+    server: &str,
+    state: &str,
+    error: &str,
+    console: &str,
+) -> String {
+    format!("Sidecar could not keep the app \"{app}\" provisioned at your authorization server \"{server}\": provisioning is {state}.\n\nWhat happened: {error}\n\nSee the install and retry it in the tenant console: {console}\n{SIGNATURE}")
+}

@@ -1,15 +1,16 @@
 //! Adding, replacing and removing a tenant's own servers, and choosing
 //! the default.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
-use crate::entity::authorization_servers as servers;
+use crate::entity::{authorization_servers as servers, installs, provisionings, retiring_clients};
 use crate::people::publishers::parse_name;
 use crate::platform::audit;
 use crate::platform::sealed::{self, Purpose};
 use crate::platform::secret::new_id;
 use crate::provisioning::discovery::parse_issuer;
+use crate::provisioning::ProvisioningState;
 use crate::tenancy::Tenant;
 use crate::{Engine, EngineError, EngineResult};
 
@@ -234,6 +235,33 @@ impl Engine {
         let row = self.server_row(tenant, id).await?;
         let now = self.now();
         let txn = self.begin_write().await?;
+        let in_use = installs::Entity::find()
+            .filter(installs::Column::AuthorizationServerId.eq(id))
+            .filter(installs::Column::State.ne("revoked"))
+            .count(&txn)
+            .await?;
+        let clients_left = provisionings::Entity::find()
+            .filter(provisionings::Column::ServerId.eq(id))
+            .filter(provisionings::Column::State.ne(ProvisioningState::Deprovisioned.as_str()))
+            .count(&txn)
+            .await?
+            + retiring_clients::Entity::find()
+                .filter(retiring_clients::Column::ServerId.eq(id))
+                .count(&txn)
+                .await?;
+        if in_use > 0 || clients_left > 0 {
+            return Err(EngineError::Conflict {
+                field: None,
+                message: format!(
+                    "Installs use this server ({in_use} not revoked, {clients_left} with a client still there): revoke them or wait until their clients are removed, then try again."
+                ),
+            });
+        }
+        // What is left is the record of clients removed from the server.
+        provisionings::Entity::delete_many()
+            .filter(provisionings::Column::ServerId.eq(id))
+            .exec(&txn)
+            .await?;
         servers::Entity::delete_by_id(row.id.clone())
             .exec(&txn)
             .await?;

@@ -63,7 +63,7 @@ impl Engine {
         Ok((app, version_view(version)?))
     }
 
-    async fn install_view(
+    pub(crate) async fn install_view(
         &self,
         row: installs::Model,
         tenant_slug: String,
@@ -100,11 +100,14 @@ impl Engine {
     /// Installs `app_slug` in the tenant with the `granted` scopes (all the
     /// app asks for when `None`): its published version, or in a
     /// publisher's sandbox, the publisher's own app as its draft stands.
-    pub async fn install_app(
+    /// `server_id` names the authorization server it lives at (`None`: the
+    /// built-in one); provisioning chooses and checks it.
+    pub(crate) async fn create_install(
         &self,
         tenant: &Tenant,
         app_slug: &str,
         granted: Option<&str>,
+        server_id: Option<String>,
     ) -> EngineResult<InstallView> {
         tenant.require_admin()?;
         let app = apps::Entity::find()
@@ -172,6 +175,7 @@ impl Engine {
             client_id: Set(format!("sdc_{}", random_token())),
             state: Set("active".into()),
             granted_scope: Set(scope.to_string()),
+            authorization_server_id: Set(server_id),
             created_by: Set(created_by),
             created_at: Set(now),
             updated_at: Set(now),
@@ -209,6 +213,16 @@ impl Engine {
             out.push(self.install_view(row, tenant.slug().to_owned()).await?);
         }
         Ok(out)
+    }
+
+    /// One of the tenant's installs.
+    pub async fn install(&self, tenant: &Tenant, install_id: &str) -> EngineResult<InstallView> {
+        let row = installs::Entity::find_by_id(install_id.to_owned())
+            .filter(installs::Column::TenantId.eq(tenant.id()))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| EngineError::not_found("The tenant has no install by that id."))?;
+        self.install_view(row, tenant.slug().to_owned()).await
     }
 
     /// The installs of one of the caller's apps, in every tenant.

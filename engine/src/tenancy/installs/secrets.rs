@@ -4,7 +4,7 @@
 use domain::ClientAuth;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use crate::entity::{client_secrets, installs, tenants};
+use crate::entity::{apps, client_secrets, installs, tenants};
 use crate::people::accounts::Account;
 use crate::platform::secret::{new_id, random_token};
 use crate::tenancy::changes::{registration_changed, Change, RegistrationChange};
@@ -21,20 +21,7 @@ impl Engine {
         app_slug: &str,
         tenant_slug: &str,
     ) -> EngineResult<(InstallView, String)> {
-        let (app, _) = self.member_app(account, app_slug).await?;
-        let not_installed =
-            || EngineError::not_found(format!("`{app_slug}` is not installed in `{tenant_slug}`."));
-        let tenant = tenants::Entity::find()
-            .filter(tenants::Column::Slug.eq(tenant_slug))
-            .one(self.db())
-            .await?
-            .ok_or_else(not_installed)?;
-        let row = installs::Entity::find()
-            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
-            .filter(installs::Column::AppId.eq(app.id.clone()))
-            .one(self.db())
-            .await?
-            .ok_or_else(not_installed)?;
+        let (app, tenant, row) = self.member_install(account, app_slug, tenant_slug).await?;
         let view = self.install_view(row.clone(), tenant.slug.clone()).await?;
         match view.version.manifest.token_endpoint_auth_method {
             ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost => {}
@@ -47,6 +34,12 @@ impl Engine {
                     ),
                 ))
             }
+        }
+        if row.authorization_server_id.is_some() {
+            return Err(EngineError::Conflict {
+                field: None,
+                message: "The install's client is at the tenant's own authorization server, which issues its secret: reveal that one instead (POST …/installs/{tenant}/server-secret).".into(),
+            });
         }
         if row.state == "revoked" {
             return Err(EngineError::Conflict {
@@ -88,6 +81,31 @@ impl Engine {
         txn.commit().await?;
         self.after_commit(after);
         Ok((view, secret))
+    }
+
+    /// The install of one of `account`'s apps in the tenant `tenant_slug`,
+    /// with the app and the tenant (404 when there is none).
+    pub(crate) async fn member_install(
+        &self,
+        account: &Account,
+        app_slug: &str,
+        tenant_slug: &str,
+    ) -> EngineResult<(apps::Model, tenants::Model, installs::Model)> {
+        let (app, _) = self.member_app(account, app_slug).await?;
+        let not_installed =
+            || EngineError::not_found(format!("`{app_slug}` is not installed in `{tenant_slug}`."));
+        let tenant = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(tenant_slug))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_installed)?;
+        let install = installs::Entity::find()
+            .filter(installs::Column::TenantId.eq(tenant.id.clone()))
+            .filter(installs::Column::AppId.eq(app.id.clone()))
+            .one(self.db())
+            .await?
+            .ok_or_else(not_installed)?;
+        Ok((app, tenant, install))
     }
 
     /// Is `secret` a live secret of the install with `client_id`?

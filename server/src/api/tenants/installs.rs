@@ -1,5 +1,5 @@
 //! Installs through the API: a tenant's installs and their lifecycle, and
-//! a developer's view of where an app is installed, with secret rotation.
+//! a developer's view of where an app is installed.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use engine::tenancy::Tenant;
 
+use super::provisioning::{with_provisioning, ProvisioningResponse};
 use super::timestamp;
 use crate::api::json::JsonBody;
 use crate::api::tenant_context::InstallsTenant;
@@ -36,12 +37,16 @@ pub struct InstallResponse {
     pub pending_version: Option<i32>,
     /// What the waiting version changes against the installed one.
     pub pending_changes: Option<domain::ManifestDiff>,
+    /// The client at the tenant's own authorization server, when the
+    /// install is at one (absent at the built-in server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<ProvisioningResponse>,
     pub created_at: String,
     pub updated_at: String,
 }
 
-impl From<InstallView> for InstallResponse {
-    fn from(i: InstallView) -> Self {
+impl InstallResponse {
+    pub fn new(i: InstallView, provisioning: Option<ProvisioningResponse>) -> Self {
         let (pending_version, pending_changes) = match i.pending {
             Some((version, changes)) => (Some(version.number), Some(changes)),
             None => (None, None),
@@ -49,6 +54,7 @@ impl From<InstallView> for InstallResponse {
         Self {
             pending_version,
             pending_changes,
+            provisioning,
             scope: i.granted_scope.to_string(),
             requested_scope: i.version.manifest.scope.to_string(),
             version: i.version.number,
@@ -70,6 +76,10 @@ pub struct InstallRequest {
     pub app: String,
     /// The scopes to grant; all the app asks for when absent.
     pub scope: Option<String>,
+    /// The authorization server to provision it at: an id from the
+    /// tenant's authorization servers, or `builtin`; the tenant's default
+    /// when absent.
+    pub authorization_server: Option<String>,
 }
 
 /// The tenant's installs, with what each was granted (a member's token
@@ -88,7 +98,7 @@ pub async fn list_installs(
 ) -> Result<Json<Page<InstallResponse>>, ApiError> {
     let installs = state.engine.list_installs(&tenant).await?;
     Ok(Json(Page {
-        items: installs.into_iter().map(Into::into).collect(),
+        items: with_provisioning(&state, installs).await?,
         next_cursor: None,
     }))
 }
@@ -112,9 +122,25 @@ pub async fn install(
 ) -> Result<impl IntoResponse, ApiError> {
     let install = state
         .engine
-        .install_app(&tenant, &body.app, body.scope.as_deref())
+        .install_app(
+            &tenant,
+            &body.app,
+            body.scope.as_deref(),
+            body.authorization_server.as_deref(),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(InstallResponse::from(install))))
+    Ok((StatusCode::CREATED, one(&state, install).await?))
+}
+
+/// One install as the API answers it.
+pub(super) async fn one(
+    state: &AppState,
+    install: InstallView,
+) -> Result<Json<InstallResponse>, ApiError> {
+    let mut out = with_provisioning(state, vec![install]).await?;
+    out.pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("The install is gone."))
 }
 
 async fn change(
@@ -124,7 +150,7 @@ async fn change(
     action: InstallAction,
 ) -> Result<Json<InstallResponse>, ApiError> {
     let install = state.engine.change_install(&tenant, &id, action).await?;
-    Ok(Json(install.into()))
+    one(&state, install).await
 }
 
 /// Suspend an active install: its tokens stop working.
@@ -177,7 +203,7 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<InstallResponse>, ApiError> {
     let install = state.engine.approve_install_update(&tenant, &id).await?;
-    Ok(Json(install.into()))
+    one(&state, install).await
 }
 
 /// Revoke an install for good; its client id stops working.
@@ -214,43 +240,7 @@ pub async fn app_installs(
     caller.require(TokenScope::Publisher)?;
     let installs = state.engine.app_installs(&caller.account, &slug).await?;
     Ok(Json(Page {
-        items: installs.into_iter().map(Into::into).collect(),
+        items: with_provisioning(&state, installs).await?,
         next_cursor: None,
-    }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SecretResponse {
-    pub client_id: String,
-    /// Shown this once; the previous secret keeps working for the grace
-    /// period (`SIDECAR_SECRET_GRACE_HOURS`, 24 by default).
-    pub client_secret: String,
-    pub previous_valid_for_seconds: i64,
-}
-
-/// A new client secret for the app in one tenant, shown this once; the
-/// previous one keeps working for the grace period.
-#[utoipa::path(
-    post,
-    path = "/api/v1/publisher/apps/{slug}/installs/{tenant}/secret",
-    tag = "apps",
-    security(("personal_token" = [])),
-    params(("slug" = String, Path, description = "The app's slug."), ("tenant" = String, Path, description = "The tenant's slug.")),
-    responses((status = 200, body = SecretResponse)),
-)]
-pub async fn rotate_secret(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((slug, tenant)): Path<(String, String)>,
-) -> Result<Json<SecretResponse>, ApiError> {
-    caller.require(TokenScope::Publisher)?;
-    let (install, secret) = state
-        .engine
-        .rotate_client_secret(&caller.account, &slug, &tenant)
-        .await?;
-    Ok(Json(SecretResponse {
-        client_id: install.client_id,
-        client_secret: secret,
-        previous_valid_for_seconds: state.engine.config().secret_grace.num_seconds(),
     }))
 }

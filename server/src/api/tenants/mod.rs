@@ -9,6 +9,8 @@ pub(crate) mod authorization_servers;
 pub(crate) mod installs;
 pub(crate) mod keys;
 pub(crate) mod members;
+pub(crate) mod provisioning;
+pub(crate) mod secrets;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 

@@ -7,7 +7,7 @@ mod people;
 mod servers;
 mod settings;
 
-pub(crate) use installs::{change_install, install, rotate_secret};
+pub(crate) use installs::{change_install, install, reveal_server_secret, rotate_secret};
 pub(crate) use onboarding::{apply_for_tenant, create_tenant, decide_application};
 pub(crate) use people::{create_user, invite_member, remove_member, remove_user};
 pub(crate) use servers::{add_server, check_server, make_default, remove_server};

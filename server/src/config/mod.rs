@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use url::Url;
 
+mod provisioning;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -41,6 +43,7 @@ pub struct Config {
     /// How long a replaced client secret keeps working.
     pub secret_grace_hours: u32,
     pub log_format: LogFormat,
+    pub provisioning: engine::provisioning::ProvisioningConfig,
 }
 
 const KEYS: &[&str] = &[
@@ -67,7 +70,7 @@ impl Config {
         } else {
             BTreeMap::new()
         };
-        for key in KEYS {
+        for key in KEYS.iter().chain(provisioning::KEYS) {
             if let Ok(value) = std::env::var(key) {
                 values.insert((*key).to_owned(), value);
             }
@@ -186,7 +189,9 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(v) => bail!("SIDECAR_LOG_FORMAT `{v}` must be text or json"),
         };
+        let provisioning = provisioning::read(&get)?;
         Ok(Self {
+            provisioning,
             addr,
             public_url,
             data_dir,
