@@ -62,6 +62,10 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   say "installing aiosmtpd (the SMTP sink the mail tests start)"
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
 fi
+if ! python3 -c 'import authlib, flask' 2>/dev/null; then
+  say "installing authlib and flask (the second registration server the provisioning tests start)"
+  python3 -m pip install --quiet --disable-pip-version-check authlib flask
+fi
 
 say "building the release binary and site (as scripts/run.sh does)"
 cargo leptos build --release
@@ -73,7 +77,7 @@ rust_tests
 # Tests that need a service are #[ignore]d for a plain `cargo test`; they
 # are picked here by a word in their names. `--ignored` keeps the same
 # targets as above, so nothing is rebuilt.
-SERVICE_TESTS=(smtp oidc_provider)
+SERVICE_TESTS=(smtp oidc_provider authlib)
 if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
   # Databases of earlier runs.
   psql "$SIDECAR_TEST_POSTGRES_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'sidecar_t_%'" 2>/dev/null |

@@ -13,7 +13,7 @@ use axum::http::{header, StatusCode as AxumStatus};
 use axum::response::{IntoResponse, Response};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::oidc_provider::OidcProvider;
+use support::peers::{Peer, PeerServer};
 use support::{spawn_app_with, Options, TestApp};
 
 /// A server on loopback answering `documents` by path, each built from
@@ -496,7 +496,7 @@ async fn without_the_development_setting_only_public_https_issuers_are_taken() {
 #[tokio::test]
 #[ignore = "needs Node.js and tests/peers/oidc-provider installed (scripts/test.sh runs it)"]
 async fn oidc_provider_is_discovered_and_its_scopes_compared() {
-    let provider = OidcProvider::start(Some("iat-secret")).await;
+    let provider = PeerServer::start(Peer::OidcProvider, Some("iat-secret")).await;
     let (app, admin) = app_with_tenant().await;
     let dev = app.developer("dev@example.org").await;
     let reviewer = app.reviewer("reviewer@example.org").await;

@@ -26,6 +26,7 @@ mod mail_delivery;
 mod members;
 mod openapi;
 mod ops;
+mod provisioning;
 mod readiness;
 mod servers_console;
 mod sessions_redis;

@@ -195,7 +195,7 @@ async fn the_developer_takes_a_secret_and_strangers_see_no_console() {
     let admin = north_admin(&app).await;
     let install = app
         .engine
-        .install_app(&north(&app, &admin).await, "watch", None)
+        .install_app(&north(&app, &admin).await, "watch", None, None)
         .await
         .unwrap();
 

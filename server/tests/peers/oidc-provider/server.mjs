@@ -1,15 +1,41 @@
 // oidc-provider on loopback for Sidecar's provisioning tests:
-//   node server.mjs <port> [initial-access-token]
+//   node server.mjs <port> [initial-access-token] [issuer]
+// (the issuer defaults to http://127.0.0.1:<port>; give another when a
+// proxy stands in front)
 // Dynamic registration (RFC 7591) behind the initial access token when one
 // is given, management (RFC 7592) rotating the registration access token on
 // every update, and SMART's scopes. Prints "ready" once it listens.
+//
+// Its storage is an in-memory adapter this file keeps, so that a test can
+// see every client the server holds: GET /test/clients lists them (the
+// tests' view of the server, not part of oidc-provider).
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2]);
 const initialAccessToken = process.argv[3] || false;
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = process.argv[4] || `http://127.0.0.1:${port}`;
+
+const store = new Map();
+
+class MemoryAdapter {
+  constructor(model) { this.model = model; }
+  key(id) { return `${this.model}:${id}`; }
+  async upsert(id, payload) { store.set(this.key(id), payload); }
+  async find(id) { return store.get(this.key(id)); }
+  async findByUserCode() { return undefined; }
+  async findByUid(uid) {
+    for (const [k, v] of store) if (k.startsWith(`${this.model}:`) && v.uid === uid) return v;
+    return undefined;
+  }
+  async consume(id) { const v = store.get(this.key(id)); if (v) v.consumed = Math.floor(Date.now() / 1000); }
+  async destroy(id) { store.delete(this.key(id)); }
+  async revokeByGrantId(grantId) {
+    for (const [k, v] of store) if (v.grantId === grantId) store.delete(k);
+  }
+}
 
 const provider = new Provider(issuer, {
+  adapter: MemoryAdapter,
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -24,6 +50,21 @@ const provider = new Provider(issuer, {
   ],
 });
 provider.proxy = false;
+
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/test/clients' && ctx.method === 'GET') {
+    ctx.body = [...store].filter(([k]) => k.startsWith('Client:')).map(([, v]) => v);
+    return;
+  }
+  // Deletes a client behind the registrant's back, as an admin would.
+  const one = ctx.path.match(/^\/test\/clients\/(.+)$/);
+  if (one && ctx.method === 'DELETE') {
+    store.delete(`Client:${decodeURIComponent(one[1])}`);
+    ctx.status = 204;
+    return;
+  }
+  await next();
+});
 
 provider.listen(port, '127.0.0.1');
 console.log('ready');

@@ -3,7 +3,8 @@
 //! a manual clock, and mail written to a temporary folder.
 #![allow(dead_code)]
 
-pub mod oidc_provider;
+pub mod fault_proxy;
+pub mod peers;
 pub mod smtp;
 
 use std::collections::BTreeMap;
@@ -39,33 +40,35 @@ pub struct Options {
     pub secret_grace_hours: Option<u32>,
     /// `SIDECAR_MASTER_KEY` (64 hex characters); replicas share one.
     pub master_key: Option<String>,
+    /// Runs no provisioning worker in the process (other processes do).
+    pub no_provisioning_worker: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// A fresh PostgreSQL database (`SIDECAR_TEST_POSTGRES_URL`'s server).
+pub async fn fresh_postgres_url() -> String {
+    let admin_url = std::env::var("SIDECAR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let name = format!("sidecar_t_{}", uuid::Uuid::new_v4().simple());
+    let admin = engine::platform::db::connect(&admin_url)
+        .await
+        .expect("PostgreSQL for tests");
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("database URL with a path");
+    format!("{base}/{name}")
+}
+
 /// The database URL for a fresh database of the backend under test.
 pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
     match std::env::var("SIDECAR_TEST_DATABASE").as_deref() {
-        Ok("postgres") => {
-            let admin_url = std::env::var("SIDECAR_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-            let name = format!("sidecar_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = engine::platform::db::connect(&admin_url)
-                .await
-                .expect("PostgreSQL for tests");
-            sea_orm::ConnectionTrait::execute_unprepared(
-                &admin,
-                &format!("CREATE DATABASE {name}"),
-            )
-            .await
-            .expect("create test database");
-            let (base, _) = admin_url
-                .rsplit_once('/')
-                .expect("database URL with a path");
-            format!("{base}/{name}")
-        }
+        Ok("postgres") => fresh_postgres_url().await,
         _ => format!(
             "sqlite://{}?mode=rwc",
             data_dir.join("sidecar.db").display()
@@ -131,6 +134,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let engine = sidecar.engine.clone();
     tokio::spawn(sidecar.mail_worker.run());
     tokio::spawn(sidecar.webhook_worker.run());
+    if !options.no_provisioning_worker {
+        tokio::spawn(sidecar.provisioning_worker.run());
+    }
     let router = sidecar.router;
     tokio::spawn(async move {
         axum::serve(
