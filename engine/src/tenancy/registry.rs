@@ -47,9 +47,13 @@ pub struct ServerClient {
 }
 
 /// An install with what the registry needs of its app and version, in one
-/// query.
+/// query. While a rotation's new client is being registered, the client
+/// being retired (which works until its grace period ends) is the one shown.
 const REGISTRATION_SELECT: &str = "SELECT i.*, a.slug AS app_slug, v.number AS version_number, \
-     v.manifest AS manifest, s.issuer AS server_issuer, p.client_id AS server_client_id, \
+     v.manifest AS manifest, s.issuer AS server_issuer, \
+     COALESCE(p.client_id, (SELECT r.client_id FROM retiring_clients r \
+       WHERE r.install_id = i.id AND r.server_id = p.server_id AND r.reason = 'rotated' \
+       ORDER BY r.created_at DESC LIMIT 1)) AS server_client_id, \
      p.state AS provisioning_state FROM installs i \
      JOIN apps a ON a.id = i.app_id \
      JOIN app_versions v ON v.id = i.version_id \
