@@ -288,18 +288,24 @@ fn DevAppView(app: DevApp, flash: Flash) -> impl IntoView {
                                 }}</td>
                                 <td>{i.state.clone()}{i.provisioning.as_ref().map(|p| format!("; provisioning {}", p.state.replace('_', " ")))}</td>
                                 <td>{i.scopes.iter().map(|s| s.scope.clone()).collect::<Vec<_>>().join(" ")}</td>
-                                <td>{match &i.provisioning {
-                                    Some(p) => p.secret_waiting.then(|| view! {
-                                        <form method="post" action=format!("/dev/apps/{}/installs/{}/server-secret", slug, i.tenant)>
-                                            <button class="button button-secondary" type="submit">"Reveal secret"</button>
-                                        </form>
-                                    }).into_any(),
-                                    None => i.has_secret.then(|| view! {
+                                <td>{
+                                    let rotate = view! {
                                         <form method="post" action=format!("/dev/apps/{}/installs/{}/secret", slug, i.tenant)>
                                             <button class="button button-secondary" type="submit">"New secret"</button>
                                         </form>
-                                    }).into_any(),
-                                }}</td>
+                                    };
+                                    match &i.provisioning {
+                                        // A secret the server issued waits to be revealed once.
+                                        Some(p) if p.secret_waiting => view! {
+                                            <form method="post" action=format!("/dev/apps/{}/installs/{}/server-secret", slug, i.tenant)>
+                                                <button class="button button-secondary" type="submit">"Reveal secret"</button>
+                                            </form>
+                                        }.into_any(),
+                                        // A new one is a new client at the server, once this one is active.
+                                        Some(p) => (i.has_secret && p.state == "active").then_some(rotate).into_any(),
+                                        None => i.has_secret.then_some(rotate).into_any(),
+                                    }
+                                }</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </ScrollingTable>

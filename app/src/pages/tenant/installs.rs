@@ -158,10 +158,16 @@ fn ManualHandoff(m: ManualLine, base: String, server: String) -> impl IntoView {
             <pre class="code-block">{m.registration_json}</pre>
         </details>
         <form method="post" action=format!("{base}/manual") class="stack">
-            <label for=format!("manual-client-{id}")>"Client id at "{server.clone()}</label>
-            <input id=format!("manual-client-{id}") name="client_id" required autocomplete="off"/>
-            <label for=format!("manual-secret-{id}")>"Client secret (if the server made one; only the app's developer will see it)"</label>
-            <input id=format!("manual-secret-{id}") name="client_secret" type="password" autocomplete="off"/>
+            <div class="field">
+                <label for=format!("manual-client-{id}")>"Client id at "{server.clone()}</label>
+                <input id=format!("manual-client-{id}") name="client_id" type="text" required autocomplete="off" spellcheck="false"/>
+            </div>
+            <div class="field">
+                <label for=format!("manual-secret-{id}")>"Client secret (optional)"</label>
+                <input id=format!("manual-secret-{id}") name="client_secret" type="password" autocomplete="off"
+                    aria-describedby=format!("manual-secret-hint-{id}")/>
+                <p class="field-hint" id=format!("manual-secret-hint-{id}")>"If the server made one. Kept sealed; only the app's developer sees it, once."</p>
+            </div>
             <button class="button button-primary" type="submit">"Save client"</button>
         </form>
     }
@@ -173,14 +179,20 @@ fn ManualHandoff(m: ManualLine, base: String, server: String) -> impl IntoView {
 fn MoveForm(base: String, servers: Vec<ServerRow>, here: String) -> impl IntoView {
     let id = base.rsplit('/').next().unwrap_or_default().to_owned();
     view! {
-        <form method="post" action=format!("{base}/move") class="inline-form">
-            <label for=format!("move-{id}")>"Move to"</label>
-            <select id=format!("move-{id}") name="authorization_server">
-                {servers.into_iter().filter(|s| s.id != here).map(|s| view! {
-                    <option value=s.id.clone()>{s.name.clone()}</option>
-                }).collect_view()}
-            </select>
-            <button class="button button-secondary" type="submit">"Move"</button>
-        </form>
+        <details class="move-install">
+            <summary>"Move to another authorization server"</summary>
+            <form method="post" action=format!("{base}/move") class="stack">
+                <div class="field">
+                    <label for=format!("move-{id}")>"Authorization server"</label>
+                    <select id=format!("move-{id}") name="authorization_server" aria-describedby=format!("move-hint-{id}")>
+                        {servers.into_iter().filter(|s| s.id != here).map(|s| view! {
+                            <option value=s.id.clone()>{s.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-hint" id=format!("move-hint-{id}")>"The app is registered at the new server; its client at the current one is removed once the new one is active."</p>
+                </div>
+                <button class="button button-secondary" type="submit">"Move"</button>
+            </form>
+        </details>
     }
 }

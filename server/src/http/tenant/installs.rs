@@ -69,11 +69,27 @@ pub async fn install(
         .await
     {
         Ok(install) => {
+            let at = state
+                .engine
+                .provisioning_of(&[&install])
+                .await
+                .ok()
+                .and_then(|mut found| found.remove(&install.id));
+            let where_ = match at {
+                Some(p) if p.state == "awaiting_manual" => format!(
+                    "enter it at {} by hand with the details below",
+                    p.server_name
+                ),
+                Some(p) => format!(
+                    "Sidecar is registering it at {}; its progress shows below",
+                    p.server_name
+                ),
+                None => format!("its client id is {}", install.client_id),
+            };
             let message = format!(
-                "{} is installed with {} scope(s); its client id is {}.",
+                "{} is installed with {} scope(s); {where_}.",
                 install.version.manifest.client_name,
                 install.granted_scope.scopes().len(),
-                install.client_id
             );
             back(
                 &session,
@@ -113,7 +129,8 @@ pub async fn change_install(
             .engine
             .complete_manual(&tenant, &id, Some(&client_id), Some(&secret))
             .await;
-        return answer(&session, "tenant", result, "Recorded.", &console).await;
+        let done = "Recorded: the install's client at that server is as you entered it.";
+        return answer(&session, "tenant", result, done, &console).await;
     }
     if verb == "update" {
         let result = state.engine.approve_install_update(&tenant, &id).await;
