@@ -106,7 +106,9 @@ export SIDECAR_DATA_DIR="$E2E_DIR" SIDECAR_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL
 (
   unset DATABASE_URL REDIS_URL SMTP_URL
   target/release/sidecar seed-demo >/dev/null
-  target/release/sidecar serve >"$E2E_DIR/server.log" 2>&1 &
+  # The provisioning journey registers apps at an authorization server the
+  # test starts on loopback.
+  SIDECAR_ALLOW_PRIVATE_FETCH=true target/release/sidecar serve >"$E2E_DIR/server.log" 2>&1 &
   SERVER_PID=$!
   trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do

@@ -4,7 +4,8 @@
 // proxy stands in front)
 // Dynamic registration (RFC 7591) behind the initial access token when one
 // is given, management (RFC 7592) rotating the registration access token on
-// every update, and SMART's scopes. Prints "ready" once it listens.
+// every update, and SMART's scopes (PEER_SCOPES, space-separated, replaces
+// the list). Prints "ready" once it listens.
 //
 // Its storage is an in-memory adapter this file keeps, so that a test can
 // see every client the server holds: GET /test/clients lists them (the
@@ -16,6 +17,16 @@ const initialAccessToken = process.argv[3] || false;
 const issuer = process.argv[4] || `http://127.0.0.1:${port}`;
 
 const store = new Map();
+
+// The scopes it lists: PEER_SCOPES (space-separated) when set.
+function scopes() {
+  if (process.env.PEER_SCOPES) return process.env.PEER_SCOPES.split(' ').filter(Boolean);
+  return [
+    'openid', 'offline_access', 'fhirUser', 'launch', 'launch/patient',
+    'patient/*.rs', 'patient/Observation.rs', 'patient/Patient.rs',
+    'user/*.rs', 'system/*.rs',
+  ];
+}
 
 class MemoryAdapter {
   constructor(model) { this.model = model; }
@@ -43,11 +54,7 @@ const provider = new Provider(issuer, {
     registration: { enabled: true, initialAccessToken },
     registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
   },
-  scopes: [
-    'openid', 'offline_access', 'fhirUser', 'launch', 'launch/patient',
-    'patient/*.rs', 'patient/Observation.rs', 'patient/Patient.rs',
-    'user/*.rs', 'system/*.rs',
-  ],
+  scopes: scopes(),
 });
 provider.proxy = false;
 
