@@ -1,11 +1,12 @@
-//! The whole life of an install's client at each real server.
+//! The whole life of an install's client at each real server, its
+//! secret used there by openid-client.
 
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::peers::Peer;
+use crate::support::peers::{openid_client_token, Peer};
 
 use super::{charts, charts_clients, client_credentials, provider_behind_proxy, world};
 
@@ -54,6 +55,20 @@ async fn lifecycle(peer: Peer) {
     assert_eq!(
         client_credentials(&provider.issuer, &server_client, &secret).await,
         StatusCode::OK
+    );
+    // So does a real client library, from the server's own metadata.
+    let granted = openid_client_token(
+        peer,
+        &provider.issuer,
+        &server_client,
+        &secret,
+        "patient/Observation.rs",
+    )
+    .await;
+    assert_eq!(
+        granted.as_deref(),
+        Ok("patient/Observation.rs"),
+        "{granted:?}"
     );
     let (status, again) = w.post(reveal, &w.dev).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{again}");

@@ -123,3 +123,51 @@ impl PeerServer {
         let _ = self.child.kill().await;
     }
 }
+
+/// What openid-client (the end-to-end suite's copy) gets from `issuer`'s
+/// token endpoint by client credentials with `client_secret_basic`: the
+/// token response's `scope`, or the library's error.
+pub async fn openid_client_token(
+    peer: Peer,
+    issuer: &str,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+) -> Result<String, String> {
+    const SCRIPT: &str = r#"
+import * as oidc from "openid-client";
+const [issuer, id, secret, scope, algorithm] = process.argv.slice(1);
+try {
+  const config = await oidc.discovery(new URL(issuer), id, undefined, oidc.ClientSecretBasic(secret), {
+    execute: [oidc.allowInsecureRequests],
+    algorithm,
+  });
+  const tokens = await oidc.clientCredentialsGrant(config, { scope });
+  console.log(tokens.access_token ? `scope=${tokens.scope ?? ""}` : "no access token");
+} catch (e) {
+  console.log(`error=${e.message}`);
+}
+"#;
+    let algorithm = match peer {
+        Peer::OidcProvider => "oidc",
+        Peer::Authlib => "oauth2",
+    };
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end");
+    let output = Command::new("node")
+        .current_dir(&dir)
+        .args([
+            "--input-type=module",
+            "-e",
+            SCRIPT,
+            issuer,
+            client_id,
+            secret,
+            scope,
+            algorithm,
+        ])
+        .output()
+        .await
+        .expect("node with the end-to-end suite's openid-client (npm ci in end2end)");
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    said.strip_prefix("scope=").map(str::to_owned).ok_or(said)
+}
