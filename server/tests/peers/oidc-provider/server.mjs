@@ -8,7 +8,8 @@
 // the list). Prints "ready" once it listens.
 //
 // Its storage is an in-memory adapter this file keeps, so that a test can
-// see every client the server holds: GET /test/clients lists them (the
+// see every client the server holds: GET /test/clients lists them, and
+// DELETE or PATCH /test/clients/{id} changes one behind Sidecar's back (the
 // tests' view of the server, not part of oidc-provider).
 import Provider from 'oidc-provider';
 
@@ -67,6 +68,15 @@ provider.use(async (ctx, next) => {
   const one = ctx.path.match(/^\/test\/clients\/(.+)$/);
   if (one && ctx.method === 'DELETE') {
     store.delete(`Client:${decodeURIComponent(one[1])}`);
+    ctx.status = 204;
+    return;
+  }
+  // Changes a client's redirect URI behind the registrant's back
+  // (?redirect_uri=…), as an admin at the server might.
+  if (one && ctx.method === 'PATCH') {
+    const client = store.get(`Client:${decodeURIComponent(one[1])}`);
+    if (!client) { ctx.status = 404; return; }
+    client.redirect_uris = [ctx.query.redirect_uri];
     ctx.status = 204;
     return;
   }

@@ -288,3 +288,85 @@ async fn installs_name_a_server_of_their_tenant_or_get_the_default() {
         }
     }
 }
+
+#[tokio::test]
+#[ignore = "needs Node.js and tests/peers/oidc-provider installed (scripts/test.sh runs it)"]
+async fn oidc_provider_drift_is_put_back_and_ehrs_and_admins_are_told_of_a_lost_client() {
+    let (provider, _proxy) = provider_behind_proxy(Peer::OidcProvider).await;
+    let w = world(&provider.issuer).await;
+    // The EHR's webhook (the delivery log shows what was sent to it).
+    let hook = json!({ "url": format!("http://127.0.0.1:{}/hook", free_port()) });
+    let (status, body) = w
+        .app
+        .api(
+            Method::PUT,
+            "/api/v1/tenants/north/webhook",
+            Some(&w.admin),
+            Some(hook),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let install = w.install().await;
+    let id = install["id"].as_str().unwrap();
+    let active = w.until(id, "active").await;
+    let client = active["provisioning"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Changed at the server: the next drift check puts it back.
+    let changed = reqwest::Client::new()
+        .patch(format!(
+            "{}/test/clients/{client}?redirect_uri=https://elsewhere.example/cb",
+            provider.issuer
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    w.later(3601);
+    w.eventually(|| async {
+        charts_clients(&provider).await[0]["redirect_uris"]
+            == json!(["https://charts.example.org/cb"])
+    })
+    .await;
+    let audit = w.app.audit_log("north", &w.admin).await.to_string();
+    assert!(audit.contains("provisioning.drift_repaired"), "{audit}");
+    assert!(audit.contains("redirect_uris"), "{audit}");
+
+    // Deleted at the server: orphaned, and the EHR and the admins are told.
+    reqwest::Client::new()
+        .delete(format!("{}/test/clients/{client}", provider.issuer))
+        .send()
+        .await
+        .unwrap();
+    w.later(3601);
+    w.until(id, "orphaned").await;
+    let (_, webhook) = w
+        .app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/north/webhook",
+            Some(&w.admin),
+            None,
+        )
+        .await;
+    let events: Vec<&str> = webhook["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["event"].as_str().unwrap())
+        .collect();
+    assert!(events.contains(&"registration.provisioned"), "{events:?}");
+    assert!(
+        events.contains(&"registration.provisioning_failed"),
+        "{events:?}"
+    );
+    let mail = w.app.wait_for_mail("admin@north.example.org", 1).await;
+    assert!(
+        mail.contains("orphaned") && mail.contains("North IdP"),
+        "{mail}"
+    );
+    assert!(mail.contains(&client), "{mail}");
+    provider.stop().await;
+}
