@@ -85,7 +85,7 @@ if reachable "$SIDECAR_TEST_POSTGRES_URL"; then
   say "Rust tests on PostgreSQL"
   SUITES=$((SUITES + 1))
   SIDECAR_TEST_DATABASE=postgres rust_tests
-  SERVICE_TESTS+=(unreachable)
+  SERVICE_TESTS+=(unreachable postgres_replicas)
 else
   skip "PostgreSQL suite: nothing answers at $(host_port "$SIDECAR_TEST_POSTGRES_URL")"
 fi

@@ -158,7 +158,7 @@ async fn oidc_provider_a_replica_killed_between_the_answer_and_the_commit_leaves
 
 #[tokio::test]
 #[ignore = "needs Node.js, tests/peers/oidc-provider and PostgreSQL (scripts/test.sh runs it)"]
-async fn oidc_provider_two_replicas_on_postgres_share_the_queue_through_a_sigkill() {
+async fn postgres_replicas_share_the_provisioning_queue_through_a_sigkill() {
     let provider = PeerServer::start(Peer::OidcProvider, Some(IAT)).await;
     let dir = scratch();
     let db = fresh_postgres_url().await;
