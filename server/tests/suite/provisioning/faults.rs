@@ -192,7 +192,7 @@ async fn oidc_provider_refusing_a_scope_rejects_and_a_deleted_client_is_orphaned
 
 impl World {
     async fn until_attempts(&self, id: &str, attempts: i64) -> Value {
-        for _ in 0..100 {
+        for _ in 0..super::PATIENCE {
             let install = self.get_install(id).await;
             if install["provisioning"]["attempts"] == attempts {
                 return install;

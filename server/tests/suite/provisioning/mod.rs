@@ -22,6 +22,10 @@ use crate::support::{spawn_app_with, Options, TestApp};
 
 pub(super) const IAT: &str = "iat-for-sidecar";
 
+/// How many tenths of a second a wait lasts before it fails: long, since
+/// the service tests all run at once beside their peers on two cores.
+pub(super) const PATIENCE: usize = 300;
+
 pub(super) struct World {
     pub(super) app: TestApp,
     pub(super) admin: String,
@@ -147,7 +151,7 @@ impl World {
     /// Waits (on the real clock, the worker running) until the install's
     /// provisioning is `state`.
     pub(super) async fn until(&self, id: &str, state: &str) -> Value {
-        for _ in 0..100 {
+        for _ in 0..PATIENCE {
             let install = self.get_install(id).await;
             if install["provisioning"]["state"] == state {
                 return install;
@@ -173,7 +177,7 @@ impl World {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..100 {
+        for _ in 0..PATIENCE {
             if done().await {
                 return;
             }
