@@ -11,6 +11,7 @@ cd "$ROOT"
 
 echo "[run] building Sidecar (release)"
 cargo leptos build --release
+scripts/precompress.sh
 
 echo "[run] preparing the demo data"
 target/release/sidecar seed-demo

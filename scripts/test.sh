@@ -69,6 +69,7 @@ fi
 
 say "building the release binary and site (as scripts/run.sh does)"
 cargo leptos build --release
+scripts/precompress.sh
 
 say "Rust tests on SQLite"
 SUITES=$((SUITES + 1))

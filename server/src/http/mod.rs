@@ -16,13 +16,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{header, HeaderValue};
 use axum::routing::{any, get, post};
 use axum::Router;
 use engine::Engine;
 use leptos::prelude::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -194,13 +197,22 @@ pub fn router(state: AppState, store: Store) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        // The site's scripts, styles and wasm come precompressed from the
+        // build (scripts/precompress.sh); caches must key them by encoding.
         .nest_service(
             &pkg_route,
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
+            SetResponseHeader::appending(
+                ServeDir::new(pkg_dir)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+                header::VARY,
+                HeaderValue::from_static("accept-encoding"),
+            ),
         )
         .merge(site)
+        // Pages and API answers, compressed as they are sent (what arrives
+        // compressed already, as the site's files, is left as it is).
+        .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::every_request,
