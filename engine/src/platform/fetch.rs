@@ -381,9 +381,8 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_takes_seconds_and_dates() {
-        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
-            .unwrap()
+    fn retry_after_takes_seconds_and_dates() -> Result<(), chrono::ParseError> {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")?
             .with_timezone(&chrono::Utc);
         assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
         assert_eq!(
@@ -391,6 +390,7 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert_eq!(retry_after("soon", now), None);
+        Ok(())
     }
 
     #[tokio::test]

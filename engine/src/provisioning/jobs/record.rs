@@ -243,20 +243,7 @@ impl Engine {
             .await?;
         }
         if let Some((action, detail)) = effects.audit {
-            audit::record(
-                &txn,
-                now,
-                audit::Event {
-                    actor: None,
-                    tenant_id: Some(&job.install.tenant_id),
-                    publisher_id: Some(&job.app.publisher_id),
-                    action,
-                    target_type: "install",
-                    target_id: &job.install.id,
-                    detail: with_server(detail, job),
-                },
-            )
-            .await?;
+            audit::record(&txn, now, job.audit_event(action, detail)).await?;
         }
         txn.commit().await?;
         self.after_commit(after);
@@ -369,12 +356,4 @@ pub(crate) fn event_data(
             "error_code": row.error_code,
         },
     })
-}
-
-fn with_server(mut detail: Value, job: &Job) -> Value {
-    if let Some(map) = detail.as_object_mut() {
-        map.insert("server".into(), json!(job.server.name));
-        map.insert("app".into(), json!(job.app.slug));
-    }
-    detail
 }

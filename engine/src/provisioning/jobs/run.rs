@@ -7,6 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::entity::{apps, authorization_servers as servers, installs, provisionings};
+use crate::platform::audit;
 use crate::platform::sealed::{self, Purpose};
 use crate::provisioning::client::{self, Client, Failure};
 use crate::provisioning::discovery::{discover, Discovered, DiscoveryError};
@@ -55,6 +56,24 @@ impl Job {
     /// The metadata the server should hold, under the current tag.
     pub fn wanted(&self) -> Value {
         metadata::desired(&self.manifest, &self.install.granted_scope, &self.row.tag)
+    }
+
+    /// An audit line by Sidecar itself about the job's install; `detail`
+    /// gains the server's name and the app.
+    pub fn audit_event(&self, action: &'static str, mut detail: Value) -> audit::Event<'_> {
+        if let Some(map) = detail.as_object_mut() {
+            map.insert("server".into(), Value::String(self.server.name.clone()));
+            map.insert("app".into(), Value::String(self.app.slug.clone()));
+        }
+        audit::Event {
+            actor: None,
+            tenant_id: Some(&self.install.tenant_id),
+            publisher_id: Some(&self.app.publisher_id),
+            action,
+            target_type: "install",
+            target_id: &self.install.id,
+            detail,
+        }
     }
 }
 

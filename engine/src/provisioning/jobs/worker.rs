@@ -216,18 +216,10 @@ impl Engine {
             audit::record(
                 &txn,
                 now,
-                audit::Event {
-                    actor: None,
-                    tenant_id: Some(&job.install.tenant_id),
-                    publisher_id: Some(&job.app.publisher_id),
-                    action: "provisioning.possible_orphan",
-                    target_type: "install",
-                    target_id: &job.install.id,
-                    detail: serde_json::json!({
-                        "client_name": name,
-                        "server": job.server.name,
-                    }),
-                },
+                job.audit_event(
+                    "provisioning.possible_orphan",
+                    serde_json::json!({ "client_name": name }),
+                ),
             )
             .await?;
         }

@@ -368,5 +368,20 @@ async fn oidc_provider_drift_is_put_back_and_ehrs_and_admins_are_told_of_a_lost_
         "{mail}"
     );
     assert!(mail.contains(&client), "{mail}");
+
+    // The queue and the calls show in /metrics.
+    let metrics = reqwest::get(w.app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "sidecar_provisioning_jobs{state=\"active\"}",
+        "sidecar_provisioning_attempts_total{",
+        "sidecar_provisioning_call_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from {metrics}");
+    }
     provider.stop().await;
 }

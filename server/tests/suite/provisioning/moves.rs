@@ -164,6 +164,17 @@ async fn at_a_manual_server_the_admin_enters_the_client_and_removes_it_by_hand()
     assert_eq!(done["provisioning"]["state"], "active", "{done}");
     assert_eq!(done["provisioning"]["client_id"], "vendor-123");
     assert_eq!(done["provisioning"]["secret_waiting"], true);
+    let (status, refused) = w
+        .app
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/north/installs/{id}/move"),
+            Some(&w.admin),
+            Some(json!({"authorization_server": "srv_nope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["field"], "authorization_server", "{refused}");
     assert!(!done.to_string().contains("s3cret"), "{done}");
     let (status, again) = complete(&w, id, json!({"client_id": "vendor-123"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
